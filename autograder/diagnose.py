@@ -1,0 +1,191 @@
+"""Name the likely mistake behind a wrong output.
+
+Each diagnosis is a known mistake written as a function of the call's
+arguments that returns what a function making that mistake would output (or
+None where the mistake would change nothing for these arguments). When the
+student's output equals one of these, the feedback names the mistake.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import reference
+from .compare import close
+
+
+def _as_tuple(v, n):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+
+
+def _spatial_dims(args):
+    return np.ndim(args["weight"]) - 2
+
+
+def _differs(args, name, neutral):
+    v = args[name]
+    if isinstance(v, str):
+        return v != "valid" if neutral == 0 else True
+    return any(s != neutral for s in _as_tuple(v, _spatial_dims(args)))
+
+
+def _with(args, **changes):
+    return {**args, **changes}
+
+
+# --- conv_output_size -------------------------------------------------------
+
+
+def _size_terms(args):
+    w, k = args["input_size"], args["kernel_size"]
+    s, d = args["stride"], args["dilation"]
+    p = args["padding"]
+    if p == "valid":
+        p = 0
+    if isinstance(p, str):
+        return None
+    return w, k, s, p, d
+
+
+def _size_variant(formula):
+    def variant(args):
+        terms = _size_terms(args)
+        return None if terms is None else formula(*terms)
+
+    return variant
+
+
+CONV_OUTPUT_SIZE = [
+    (
+        "the +1 is missing: (W + 2P - D(K-1) - 1) // S counts the steps "
+        "between windows, not the windows",
+        _size_variant(lambda w, k, s, p, d: (w + 2 * p - d * (k - 1) - 1) // s),
+    ),
+    (
+        "the padding is counted once: P is added on both sides, so it enters as 2P",
+        _size_variant(lambda w, k, s, p, d: (w + p - d * (k - 1) - 1) // s + 1),
+    ),
+    (
+        "the dilation is ignored: a dilated kernel spans D(K-1) + 1 inputs",
+        _size_variant(lambda w, k, s, p, d: (w + 2 * p - k) // s + 1),
+    ),
+    (
+        "the division rounds up: a window that does not fit is not computed, "
+        "so round down (//)",
+        _size_variant(lambda w, k, s, p, d: -(-(w + 2 * p - d * (k - 1) - 1) // s) + 1),
+    ),
+]
+
+
+# --- convolutions ------------------------------------------------------------
+
+
+def _flipped(args):
+    w = np.asarray(args["weight"])
+    dims = tuple(range(2, w.ndim))
+    flipped = np.flip(w, axis=dims)
+    return None if np.array_equal(flipped, w) else _with(args, weight=flipped)
+
+
+def _one_sided(side):
+    """The input padded with all the padding on one side, then not padded."""
+
+    def variant(args):
+        p = args["padding"]
+        if isinstance(p, str) or not _differs(args, "padding", 0):
+            return None
+        p = _as_tuple(p, _spatial_dims(args))
+        widths = [(0, 0), (0, 0)] + [(q, 0) if side == "left" else (0, q) for q in p]
+        x = np.pad(np.asarray(args["x"]), widths)
+        return _with(args, x=x, padding=0)
+
+    return variant
+
+
+def _groups_ignored(args):
+    g = args["groups"]
+    if g == 1:
+        return None
+    x = np.asarray(args["x"])
+    c_per_group = np.shape(args["weight"])[1]
+    return _with(args, x=x[:, :c_per_group] if x.ndim == 3 else x[:c_per_group], groups=1)
+
+
+CONV = [
+    (
+        "the kernel is flipped: PyTorch's conv computes a cross-correlation, "
+        "sum_k x[i*S + k*D] * w[k], without reversing the kernel",
+        _flipped,
+    ),
+    (
+        "the stride is ignored: the windows start S inputs apart",
+        lambda a: _with(a, stride=1) if _differs(a, "stride", 1) else None,
+    ),
+    (
+        "the dilation is ignored: kernel taps are D inputs apart",
+        lambda a: _with(a, dilation=1) if _differs(a, "dilation", 1) else None,
+    ),
+    (
+        "the padding is ignored",
+        lambda a: _with(a, padding=0) if _differs(a, "padding", 0) else None,
+    ),
+    ("the padding is applied on the left side only (it goes on both)", _one_sided("left")),
+    ("the padding is applied on the right side only (it goes on both)", _one_sided("right")),
+    (
+        "the bias is not added",
+        lambda a: _with(a, bias=None) if a["bias"] is not None else None,
+    ),
+    (
+        "groups is ignored: with groups=G, output channel o sees only the "
+        "input channels of its own group",
+        _groups_ignored,
+    ),
+]
+
+DIAGNOSES = {"conv_output_size": CONV_OUTPUT_SIZE, "conv1d": CONV}
+
+
+def _run_variant(op, make, args):
+    """What a function making this mistake returns, or None if not applicable."""
+    try:
+        changed = make(args)
+    except Exception:  # noqa: BLE001 - a diagnosis must never break grading
+        return None
+    if changed is None or not isinstance(changed, dict):
+        return changed
+    try:
+        return reference.REFERENCES[op](**changed)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def likely_mistakes(op, args, got, out_dtype=None):
+    """Messages for the known mistakes whose output equals `got`."""
+    found = []
+    for message, make in DIAGNOSES.get(op, []):
+        candidate = _run_variant(op, make, args)
+        if candidate is None:
+            continue
+        if out_dtype is None:
+            hit = not isinstance(got, bool) and got == candidate
+        else:
+            hit = isinstance(got, np.ndarray) and close(got, candidate, out_dtype)
+        if hit:
+            found.append(message)
+    if out_dtype is not None and isinstance(got, np.ndarray):
+        found += _layout_mistakes(op, args, got, out_dtype)
+    return found
+
+
+def _layout_mistakes(op, args, got, out_dtype):
+    """A channels-last output: the right numbers with the channel axis moved."""
+    expected = reference.REFERENCES[op](**args)
+    if expected.ndim < 3:
+        return []
+    moved = np.moveaxis(expected, 1, -1)
+    if moved.shape != expected.shape and close(got, moved, out_dtype):
+        return [
+            "the channel axis is in the wrong place: the output is (N, ..., C_out) "
+            "but PyTorch's layout is (N, C_out, ...)"
+        ]
+    return []

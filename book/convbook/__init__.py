@@ -1,0 +1,1 @@
+"""Helpers that the book's chapters import: drawing code and shared computations."""

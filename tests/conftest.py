@@ -1,9 +1,58 @@
+"""Shared fixtures: the reference solutions, the built book and its glued values."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from helpers import load_solutions
+from helpers import ROOT, load_solutions
+
+BIN = Path(sys.executable).parent
+# Where the book is built; a developer may point this at a private build.
+BUILD = Path(os.environ.get("CONV_BOOK_BUILD", ROOT / "_build"))
+
+
+def run(cmd, cwd=ROOT, check=True, **kwargs):
+    """Run a command with the virtual environment's tools first on PATH."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        cmd, cwd=cwd, env=env, check=check, capture_output=True, text=True, **kwargs
+    )
 
 
 @pytest.fixture(scope="session")
 def output_size_solutions():
     """The reference solutions of assignment 01-output-size."""
     return load_solutions("01-output-size", "output-size.ipynb")
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the book strictly (warnings are errors); the path to its HTML.
+
+    The execution cache makes this quick when the README's build command has
+    already run.
+    """
+    cmd = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
+    if BUILD != ROOT / "_build":
+        cmd += ["--path-output", str(BUILD.parent)]
+    proc = run(cmd, check=False)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    return BUILD / "html"
+
+
+@pytest.fixture(scope="session")
+def glued(built_book):
+    """glued(chapter) -> {name: text} of the values a chapter glued into its text."""
+
+    def read(chapter):
+        path = BUILD / "jupyter_execute" / "book" / f"{chapter}.glue.json"
+        data = json.loads(path.read_text())
+        return {name: out["data"]["text/plain"] for name, out in data.items()}
+
+    return read

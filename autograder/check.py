@@ -16,21 +16,16 @@ import inspect
 import numpy as np
 
 from . import reference
-from .compare import describe_mismatch, describe_scalar_mismatch
+from .compare import mismatch, show
 from .diagnose import likely_mistakes
-
-
-def _show(value):
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype} array {value.shape}"
-    return repr(value)
+from .guard import ForbiddenCall, watch_library_calls
 
 
 def describe_call(op, args):
     """conv1d(x=float64 array (2, 3, 11), weight=..., stride=2): defaults left out."""
     params = inspect.signature(reference.REFERENCES[op]).parameters
     shown = [
-        f"{name}={_show(value)}"
+        f"{name}={show(value)}"
         for name, value in args.items()
         if params[name].default is inspect.Parameter.empty
         or not _same(value, params[name].default)
@@ -49,11 +44,38 @@ def _bind(op, args, kwargs):
     return dict(bound.arguments)
 
 
+def _out_dtype(bound):
+    """Outputs have the dtype of the first array argument, as in PyTorch."""
+    for value in bound.values():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            return value.dtype
+    return np.dtype(np.float64)
+
+
 def _fail(call, lines, mistakes=()):
     message = [f"{call} does not match PyTorch:"]
     message += [f"  {line}" for line in lines]
     message += [f"  likely mistake: {m}" for m in mistakes]
     raise AssertionError("\n".join(message))
+
+
+def _call_student(student_fn, call, args, kwargs):
+    """Run the student's function on copies of the arguments, watching its calls."""
+    with watch_library_calls() as forbidden:
+        try:
+            got = student_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        except NotImplementedError:
+            raise
+        except Exception as err:
+            if not forbidden:
+                err.add_note(f"raised by {call}")
+                raise
+    if forbidden:
+        raise ForbiddenCall(
+            f"{call} calls {forbidden[0]}: the kernels must be written in NumPy, "
+            "so this part scores zero"
+        )
+    return got
 
 
 def check(student_fn, op, *args, **kwargs):
@@ -64,36 +86,26 @@ def check(student_fn, op, *args, **kwargs):
         expected = reference.REFERENCES[op](**bound)
     except reference.InvalidArguments as err:
         return _check_refuses(student_fn, call, args, kwargs, err)
-    try:
-        got = student_fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-    except NotImplementedError:
-        raise
-    except Exception as err:
-        err.add_note(f"raised by {call}; PyTorch returns a result for these arguments")
-        raise
-    if isinstance(expected, np.ndarray):
-        out_dtype = np.asarray(bound["x"]).dtype
-        lines = describe_mismatch(got, expected, out_dtype)
-    else:
-        out_dtype = None
-        lines = describe_scalar_mismatch(got, expected)
+    got = _call_student(student_fn, call, args, kwargs)
+    out_dtype = _out_dtype(bound) if not isinstance(expected, (int, float)) else None
+    lines = mismatch(got, expected, out_dtype)
     if lines:
         _fail(call, lines, likely_mistakes(op, bound, got, out_dtype))
 
 
 def _check_refuses(student_fn, call, args, kwargs, err):
     try:
-        got = student_fn(*args, **kwargs)
-    except NotImplementedError:
-        raise
+        got = _call_student(student_fn, call, args, kwargs)
     except ValueError:
         return
+    except (NotImplementedError, ForbiddenCall):
+        raise
     except Exception as other:
         _fail(call, [f"expected ValueError, got {type(other).__name__}: {other}"])
     _fail(
         call,
         [
             f"PyTorch refuses these arguments ({err}),",
-            f"so a ValueError is expected; the function returned {_show(got)}",
+            f"so a ValueError is expected; the function returned {show(got)}",
         ],
     )

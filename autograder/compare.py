@@ -15,6 +15,13 @@ TOLERANCES = {
 }
 
 
+def show(value):
+    """A short description of a value: arrays by dtype and shape."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} array {value.shape}"
+    return repr(value)
+
+
 def tolerance(dtype, expected):
     """rtol and atol for outputs of this dtype, atol scaled to the data."""
     rtol, atol = TOLERANCES.get(np.dtype(dtype), TOLERANCES[np.dtype(np.float32)])
@@ -74,7 +81,8 @@ def describe_mismatch(got, expected, out_dtype):
         return [f"expected a NumPy array, got {kind}"]
     lines = []
     if got.dtype != np.dtype(out_dtype):
-        lines.append(f"expected dtype {np.dtype(out_dtype)} (the input's), got {got.dtype}")
+        want = np.dtype(out_dtype)
+        lines.append(f"expected dtype {want} (the input's), got {got.dtype}")
     if got.shape != expected.shape:
         return lines + _shape_lines(got, expected)
     if got.size and not close(got, expected, out_dtype):
@@ -86,8 +94,32 @@ def describe_scalar_mismatch(got, expected):
     """Lines describing how an integer result differs; None if it does not."""
     if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
         kind = type(got).__name__
-        hint = " (use // or math.floor: sizes are whole numbers)" if kind == "float" else ""
+        hint = ""
+        if kind == "float":
+            hint = " (use // or math.floor: sizes are whole numbers)"
         return [f"expected an int, got {kind} {got!r}{hint}"]
     if got != expected:
         return [f"expected {expected}, got {got}"]
     return None
+
+
+def mismatch(got, expected, out_dtype):
+    """Lines describing how `got` differs from `expected` (array, tuple or int)."""
+    if isinstance(expected, tuple):
+        return _tuple_mismatch(got, expected, out_dtype)
+    if isinstance(expected, np.ndarray):
+        return describe_mismatch(got, expected, out_dtype)
+    return describe_scalar_mismatch(got, expected)
+
+
+def _tuple_mismatch(got, expected, out_dtype):
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        return [f"expected a tuple of {len(expected)} outputs, got {show(got)}"]
+    lines = []
+    for i, (g, e) in enumerate(zip(got, expected)):
+        if e is None:
+            sub = None if g is None else [f"expected None, got {show(g)}"]
+        else:
+            sub = mismatch(g, e, out_dtype)
+        lines += [f"output {i}: {line}" for line in sub or []]
+    return lines or None

@@ -1,8 +1,9 @@
 """Name the likely mistake behind a wrong output.
 
-Each diagnosis is a known mistake written as a function of the call's
-arguments that returns what a function making that mistake would output (or
-None where the mistake would change nothing for these arguments). When the
+A diagnosis is a pair (message, make): `make(args)` returns either the
+arguments a function making that mistake would effectively have used (a dict,
+run through the reference), or directly the value it would have returned, or
+None where the mistake changes nothing for these arguments. When the
 student's output equals one of these, the feedback names the mistake.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import reference
-from .compare import close
+from .compare import close, mismatch
 
 
 def _as_tuple(v, n):
@@ -33,7 +34,7 @@ def _with(args, **changes):
     return {**args, **changes}
 
 
-# --- conv_output_size -------------------------------------------------------
+# --- output sizes ------------------------------------------------------------
 
 
 def _size_terms(args):
@@ -47,34 +48,14 @@ def _size_terms(args):
     return w, k, s, p, d
 
 
-def _size_variant(formula):
+def size_variant(formula):
+    """A mistake in an output-size formula: formula(W, K, S, P, D) -> int."""
+
     def variant(args):
         terms = _size_terms(args)
         return None if terms is None else formula(*terms)
 
     return variant
-
-
-CONV_OUTPUT_SIZE = [
-    (
-        "the +1 is missing: (W + 2P - D(K-1) - 1) // S counts the steps "
-        "between windows, not the windows",
-        _size_variant(lambda w, k, s, p, d: (w + 2 * p - d * (k - 1) - 1) // s),
-    ),
-    (
-        "the padding is counted once: P is added on both sides, so it enters as 2P",
-        _size_variant(lambda w, k, s, p, d: (w + p - d * (k - 1) - 1) // s + 1),
-    ),
-    (
-        "the dilation is ignored: a dilated kernel spans D(K-1) + 1 inputs",
-        _size_variant(lambda w, k, s, p, d: (w + 2 * p - k) // s + 1),
-    ),
-    (
-        "the division rounds up: a window that does not fit is not computed, "
-        "so round down (//)",
-        _size_variant(lambda w, k, s, p, d: -(-(w + 2 * p - d * (k - 1) - 1) // s) + 1),
-    ),
-]
 
 
 # --- convolutions ------------------------------------------------------------
@@ -108,7 +89,8 @@ def _groups_ignored(args):
         return None
     x = np.asarray(args["x"])
     c_per_group = np.shape(args["weight"])[1]
-    return _with(args, x=x[:, :c_per_group] if x.ndim == 3 else x[:c_per_group], groups=1)
+    batched = x.ndim == np.ndim(args["weight"])
+    return _with(args, x=x[:, :c_per_group] if batched else x[:c_per_group], groups=1)
 
 
 CONV = [
@@ -129,8 +111,8 @@ CONV = [
         "the padding is ignored",
         lambda a: _with(a, padding=0) if _differs(a, "padding", 0) else None,
     ),
-    ("the padding is applied on the left side only (it goes on both)", _one_sided("left")),
-    ("the padding is applied on the right side only (it goes on both)", _one_sided("right")),
+    ("the padding is applied on the left side only", _one_sided("left")),
+    ("the padding is applied on the right side only", _one_sided("right")),
     (
         "the bias is not added",
         lambda a: _with(a, bias=None) if a["bias"] is not None else None,
@@ -141,8 +123,6 @@ CONV = [
         _groups_ignored,
     ),
 ]
-
-DIAGNOSES = {"conv_output_size": CONV_OUTPUT_SIZE, "conv1d": CONV}
 
 
 def _run_variant(op, make, args):
@@ -162,15 +142,11 @@ def _run_variant(op, make, args):
 def likely_mistakes(op, args, got, out_dtype=None):
     """Messages for the known mistakes whose output equals `got`."""
     found = []
-    for message, make in DIAGNOSES.get(op, []):
+    for message, make in reference.DIAGNOSES.get(op, []):
         candidate = _run_variant(op, make, args)
         if candidate is None:
             continue
-        if out_dtype is None:
-            hit = not isinstance(got, bool) and got == candidate
-        else:
-            hit = isinstance(got, np.ndarray) and close(got, candidate, out_dtype)
-        if hit:
+        if mismatch(got, candidate, out_dtype) is None:
             found.append(message)
     if out_dtype is not None and isinstance(got, np.ndarray):
         found += _layout_mistakes(op, args, got, out_dtype)
@@ -180,7 +156,7 @@ def likely_mistakes(op, args, got, out_dtype=None):
 def _layout_mistakes(op, args, got, out_dtype):
     """A channels-last output: the right numbers with the channel axis moved."""
     expected = reference.REFERENCES[op](**args)
-    if expected.ndim < 3:
+    if not isinstance(expected, np.ndarray) or expected.ndim < 3:
         return []
     moved = np.moveaxis(expected, 1, -1)
     if moved.shape != expected.shape and close(got, moved, out_dtype):

@@ -126,7 +126,11 @@ def test_output_size_missing_plus_one(conv_output_size):
 
 def test_output_size_float(conv_output_size):
     """Is a float output size (no floor) refused with a hint?"""
-    msg = failure(lambda w, k, stride=1: (w - k) / stride + 1, "conv_output_size", 8, 3, 2)
+
+    def no_floor(w, k, stride=1):
+        return (w - k) / stride + 1
+
+    msg = failure(no_floor, "conv_output_size", 8, 3, 2)
     assert "expected an int, got float 3.5" in msg
 
 
@@ -146,4 +150,39 @@ def test_student_exception_names_the_call(conv1d):
 
     with pytest.raises(IndexError) as info:
         check(broken, "conv1d", X, W, stride=2)
-    assert "raised by conv1d(x=float64 array (2, 3, 11)" in "".join(info.value.__notes__)
+    notes = "".join(info.value.__notes__)
+    assert "raised by conv1d(x=float64 array (2, 3, 11)" in notes
+
+
+def test_calling_torch_scores_zero():
+    """Does a conv1d that calls PyTorch fail, even though its output is right?"""
+    import torch
+    import torch.nn.functional as F
+
+    def via_torch(x, w):
+        return F.conv1d(torch.from_numpy(x), torch.from_numpy(w)).numpy()
+
+    msg = failure(via_torch, "conv1d", X, W)
+    assert "calls" in msg and "must be written in NumPy" in msg
+
+
+def test_calling_numpy_convolve_scores_zero():
+    """Does a conv1d built on np.correlate fail as a library convolution?"""
+
+    def via_correlate(x, w):
+        y = [[np.correlate(x[0, 0], w[0, 0], "valid")]]
+        return np.array(y)
+
+    msg = failure(via_correlate, "conv1d", X[:1, :1], W[:1, :1])
+    assert "calls numpy.correlate" in msg
+
+
+def test_calling_scipy_scores_zero():
+    """Does a conv1d built on scipy.signal fail as a library convolution?"""
+    from scipy import signal
+
+    def via_scipy(x, w):
+        return signal.correlate(x, w, mode="valid")
+
+    msg = failure(via_scipy, "conv1d", X[:1, :1], W[:1, :1])
+    assert "must be written in NumPy" in msg

@@ -1,10 +1,10 @@
 """Drive the real nbgrader CLI on a temporary copy of the course.
 
-    course = Course(tmp_path)                       # copies config + solutions
-    course.submit("alice", "01-output-size", nb)    # nbformat notebook
-    result = course.autograde("01-output-size")
-    result.scores["alice"]          # {grade_id: (score, max_score)}
-    result.feedback("alice", "output-size.ipynb")   # the feedback HTML, as text
+course = Course(tmp_path)                       # copies config + solutions
+course.submit("alice", "01-output-size", nb)    # nbformat notebook
+result = course.autograde("01-output-size")
+result.scores["alice"]          # {grade_id: (score, max_score)}
+result.feedback("alice", "output-size.ipynb")   # the feedback HTML, as text
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbgrader.api import Gradebook
+
 from conftest import run
 from helpers import ROOT
-from nbgrader.api import Gradebook
 
 
 @dataclass

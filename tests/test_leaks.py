@@ -3,6 +3,7 @@
 import html
 
 import pytest
+
 from helpers import EXERCISES, SOLUTIONS
 from leaks import find_leaks, secret_lines
 

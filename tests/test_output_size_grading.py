@@ -2,12 +2,13 @@
 
 import nbformat
 import pytest
+
 from course import Course
 from helpers import EXERCISES, submission
 
 A, NB = "01-output-size", "output-size.ipynb"
 
-OFF_BY_ONE = '''
+OFF_BY_ONE = """
 def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
     if padding == "valid":
         padding = 0
@@ -20,7 +21,7 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
     if out < 0:
         raise ValueError("kernel does not fit")
     return out
-'''
+"""
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
-"""The student release: generated from solutions/, and free of solutions and hidden tests."""
+"""The student release: generated from solutions/, and equal to a fresh release."""
 
 import json
 import shutil
 
 import pytest
+
 from conftest import run
 from helpers import EXERCISES, ROOT, SOLUTIONS
 

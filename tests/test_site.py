@@ -10,6 +10,7 @@ import threading
 
 import pytest
 import yaml
+
 from helpers import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

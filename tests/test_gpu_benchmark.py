@@ -1,0 +1,131 @@
+"""The GPU benchmark: it refuses without CUDA; a tiny CPU smoke test runs its code."""
+
+import json
+
+import pytest
+import torch
+
+from conftest import run
+from convbook.benchmark import (
+    CONFIGS,
+    device_kind,
+    forward_flops,
+    measure,
+    peak_precision,
+    speedups,
+    targets,
+)
+from helpers import ROOT
+
+SCRIPT = ROOT / "benchmarks" / "gpu_networks.py"
+
+
+def benchmark(*args):
+    """Run the benchmark script with the virtual environment's Python."""
+    return run(["python", str(SCRIPT), *args], check=False)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_refuses_without_cuda(tmp_path):
+    """Does the default (GPU) run stop with a non-zero status and say why?"""
+    proc = benchmark("--out", str(tmp_path / "r.json"))
+    assert proc.returncode != 0
+    assert "no CUDA device" in proc.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_cpu_run_needs_an_out_path():
+    """Does a CPU run refuse to write to the GPU results file?"""
+    proc = benchmark("--device", "cpu", "--tiny")
+    assert proc.returncode != 0
+    assert "--out" in proc.stderr
+
+
+def test_tiny_cpu_smoke(tmp_path):
+    """Does --device cpu --tiny write one sound record per mode and configuration?"""
+    out = tmp_path / "smoke.json"
+    configs = ["fp32 eager", "compile + bf16 + channels_last"]
+    proc = benchmark("--device", "cpu", "--tiny", "--networks", "MobileNet v1",
+                     "--image-size", "32", "--configs", *configs,
+                     "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["tiny"] and result["environment"]["device"] == "cpu"
+    assert result["environment"]["torch"] == torch.__version__
+    records = result["records"]
+    assert [(r["mode"], r["config"]) for r in records] == [
+        (m, c) for m in ("inference", "train") for c in configs
+    ]
+    fwd = forward_flops("MobileNet v1", 2, 32, 10)
+    for r in records:
+        assert r["images_per_s"] > 0 and r["seconds_per_iter"] > 0
+        assert r["flops_per_iter"] == fwd * (3 if r["mode"] == "train" else 1)
+        assert r["fraction_of_peak"] is None  # no known peak for a CPU
+        assert r["peak_memory_bytes"] is None
+    assert len(result["speedups"]) == 2
+
+
+@pytest.fixture
+def one_thread():
+    """One CPU thread: far faster than two when other processes share the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_measure_every_network_on_cpu(one_thread):
+    """Does a training step of each network run through measure() on the CPU?"""
+    for network in ["AlexNet", "VGG-16", "GoogLeNet"]:
+        r = measure(network, "train", "channels_last", 2, image_size=64, classes=10,
+                    device="cpu", warmup=0, iters=1)  # fmt: skip
+        assert "error" not in r and r["images_per_s"] > 0, r
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("NVIDIA H100 80GB HBM3", "H100 SXM"),
+        ("NVIDIA H100 PCIe", "H100 PCIe"),
+        ("NVIDIA H200", "H200 SXM"),
+        ("NVIDIA H100 NVL", None),
+        ("NVIDIA A100-SXM4-80GB", "A100"),
+        ("NVIDIA GeForce RTX 4090", None),
+    ],
+)
+def test_device_kind(name, kind):
+    """Is each device name matched to its row of peaks, and unknown ones to None?"""
+    assert device_kind(name) == kind
+
+
+def test_peak_precision():
+    """Is bf16 autocast measured against the bf16 peak, fp32 on CUDA against TF32?"""
+    assert peak_precision("bf16 + channels_last", "cuda") == "bf16"
+    assert peak_precision("compile", "cpu") == "fp32"
+    expected = "tf32" if torch.backends.cudnn.allow_tf32 else "fp32"
+    assert peak_precision("fp32 eager", "cuda") == expected
+    assert set(CONFIGS) >= {"fp32 eager", "channels_last", "bf16", "compile"}
+
+
+def test_speedups_and_targets():
+    """Are speedups taken against fp32 eager at the same batch size?"""
+
+    def rec(network, config, batch, ips, frac=None, precision="tf32"):
+        return dict(network=network, mode="train", config=config, batch_size=batch,
+                    images_per_s=ips, fraction_of_peak=frac,
+                    peak_precision=precision)  # fmt: skip
+
+    records = [
+        rec("VGG-16", "fp32 eager", 32, 100.0, 0.1),
+        rec("VGG-16", "bf16", 32, 300.0, 0.4, "bf16"),
+        rec("VGG-16", "fp32 eager", 64, 150.0, 0.1),
+        rec("VGG-16", "bf16", 64, 200.0, 0.3, "bf16"),
+        {"network": "VGG-16", "mode": "train", "config": "compile", "batch_size": 64,
+         "error": "out of memory"},
+    ]  # fmt: skip
+    rows = {r["batch_size"]: r for r in speedups(records)}
+    assert rows[32]["fastest"] == "bf16" and rows[32]["speedup_over_fp32_eager"] == 3
+    assert rows[64]["speedup_over_fp32_eager"] == pytest.approx(4 / 3)
+    t = targets(records)
+    assert t["train_speedup"] == {"VGG-16": 3.0} and t["all_at_least_2x"]
+    assert t["vgg16_train_bf16_fraction"] == 0.4 and t["vgg16_at_least_35_percent"]

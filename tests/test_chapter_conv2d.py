@@ -1,0 +1,58 @@
+"""The numbers stated in the chapter on computing a convolution."""
+
+import json
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from helpers import ROOT
+
+CHAPTER = "conv2d"
+
+
+@pytest.fixture(scope="module")
+def values(glued):
+    return glued(CHAPTER)
+
+
+def number(text):
+    return float(text.strip("'\"").replace(",", ""))
+
+
+def test_edge_output_shape(values):
+    """Does a 2x1 kernel on the 256x256 image give a 255x256 output?"""
+    out = F.conv2d(torch.zeros(1, 1, 256, 256), torch.zeros(1, 1, 2, 1))
+    assert int(values["img_side"]) == 256
+    assert values["edges_shape"].strip("'") == f"{out.shape[-2]} × {out.shape[-1]}"
+
+
+def test_patch_matrix(values):
+    """Is the patch matrix of a 3x3 kernel on 3x12x12 100 x 27, 6.2 times the input?"""
+    out = F.conv2d(torch.zeros(1, 3, 12, 12), torch.zeros(8, 3, 3, 3))
+    rows, cols = out.shape[-1] * out.shape[-2], 3 * 3 * 3
+    assert int(values["cols_rows"]) == rows
+    assert int(values["cols_cols"]) == cols
+    assert number(values["cols_blowup"]) == round(rows * cols / (3 * 12 * 12), 1)
+
+
+def test_question_patch_matrix(values):
+    """Is the 256-channel 56x56 patch matrix stated with the right size?"""
+    out = F.conv2d(torch.zeros(1, 1, 56, 56), torch.zeros(1, 1, 3, 3))
+    rows = out.shape[-1] * out.shape[-2]
+    assert number(values["q_rows"]) == rows
+    assert number(values["q_cols"]) == 256 * 9
+    assert number(values["q_blowup"]) == round(rows * 256 * 9 / (256 * 56 * 56), 1)
+
+
+def test_benchmark_summary(values):
+    """Does the page's geometric mean match the committed benchmark results?"""
+    path = ROOT / "benchmarks" / "results" / "conv2d_cpu.json"
+    if not path.exists():
+        assert values["bench_geo"].strip("'") == "not yet measured"
+        return
+    bench = json.loads(path.read_text())
+    ratios = [r["numpy_s"] / r["torch_s"] for r in bench["shapes"]]
+    geo = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    assert number(values["bench_geo"]) == pytest.approx(geo, abs=0.01)

@@ -10,7 +10,11 @@ c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 c.CourseDirectory.course_id = "conv-layers"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
-c.CourseDirectory.db_assignments = [{"name": "01-output-size"}]
+c.CourseDirectory.db_assignments = [
+    {"name": "01-output-size"},
+    {"name": "02-conv2d"},
+    {"name": "03-padding"},
+]
 
 # Hidden tests call the autograder package, which the kernel imports; give
 # every graded cell time for a PyTorch import on a slow machine.

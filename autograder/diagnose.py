@@ -76,8 +76,11 @@ def _one_sided(side):
         if isinstance(p, str) or not _differs(args, "padding", 0):
             return None
         p = _as_tuple(p, _spatial_dims(args))
-        widths = [(0, 0), (0, 0)] + [(q, 0) if side == "left" else (0, q) for q in p]
-        x = np.pad(np.asarray(args["x"]), widths)
+        x = np.asarray(args["x"])
+        # (0, 0) for the batch (if any) and channel axes, whatever the input's rank.
+        widths = [(0, 0)] * (x.ndim - len(p))
+        widths += [(q, 0) if side == "left" else (0, q) for q in p]
+        x = np.pad(x, widths)
         return _with(args, x=x, padding=0)
 
     return variant
@@ -91,6 +94,28 @@ def _groups_ignored(args):
     c_per_group = np.shape(args["weight"])[1]
     batched = x.ndim == np.ndim(args["weight"])
     return _with(args, x=x[:, :c_per_group] if batched else x[:c_per_group], groups=1)
+
+
+def _same_padding(split):
+    """padding='same' with an odd total D(K-1) split the wrong way.
+
+    PyTorch pads total // 2 before and the rest after; split(total) gives the
+    (before, after) zeros that the mistake uses instead.
+    """
+
+    def variant(args):
+        if not isinstance(args["padding"], str) or args["padding"] != "same":
+            return None
+        x = np.asarray(args["x"])
+        kernel = np.shape(args["weight"])[2:]
+        dilation = _as_tuple(args["dilation"], len(kernel))
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        if all(t % 2 == 0 for t in totals):
+            return None
+        widths = [(0, 0)] * (x.ndim - len(kernel)) + [split(t) for t in totals]
+        return _with(args, x=np.pad(x, widths), padding=0)
+
+    return variant
 
 
 CONV = [
@@ -121,6 +146,16 @@ CONV = [
         "groups is ignored: with groups=G, output channel o sees only the "
         "input channels of its own group",
         _groups_ignored,
+    ),
+    (
+        "padding='same' with an even kernel puts the extra zero at the start: "
+        "PyTorch pads D(K-1)//2 before and the rest after (bottom / right)",
+        _same_padding(lambda t: (t - t // 2, t // 2)),
+    ),
+    (
+        "padding='same' with an even kernel pads D(K-1)/2 rounded up on both "
+        "sides: the total must be D(K-1), with the extra zero after (bottom / right)",
+        _same_padding(lambda t: (t - t // 2, t - t // 2)),
     ),
 ]
 

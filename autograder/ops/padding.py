@@ -1,0 +1,123 @@
+"""Assignment 03-padding: pad, with the semantics of torch.nn.functional.pad."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch.nn.functional as F
+
+from ..reference import register, tensor
+from ._refusals import call_refusing
+
+
+def _pairs(pad):
+    """[(before, after), ...] from the last axis backwards, as PyTorch reads them."""
+    pad = tuple(pad)
+    return [(pad[i], pad[i + 1]) for i in range(0, len(pad) - 1, 2)]
+
+
+def _flat(pairs):
+    return tuple(p for pair in pairs for p in pair)
+
+
+def _pad_variant(transform):
+    """A mistake that reads the pad tuple wrongly: transform(pairs) -> pairs."""
+
+    def variant(args):
+        pairs = _pairs(args["pad"])
+        changed = transform(pairs)
+        if changed is None or changed == pairs:
+            return None
+        return {**args, "pad": _flat(changed)}
+
+    return variant
+
+
+def _numpy_widths(args):
+    """np.pad's widths for a non-negative pad tuple, or None."""
+    x, pairs = np.asarray(args["x"]), _pairs(args["pad"])
+    if len(pairs) > x.ndim or min(args["pad"], default=0) < 0:
+        return None
+    return [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
+
+
+def _symmetric(args):
+    """numpy's 'symmetric' mode: the mirror repeats the edge value."""
+    widths = _numpy_widths(args)
+    if args["mode"] != "reflect" or widths is None:
+        return None
+    return np.pad(np.asarray(args["x"], dtype=np.float64), widths, mode="symmetric")
+
+
+def _circular_wrong_end(args):
+    """Circular padding that copies the first values before, the last after."""
+    widths = _numpy_widths(args)
+    if args["mode"] != "circular" or widths is None:
+        return None
+    y = np.asarray(args["x"], dtype=np.float64)
+    for axis, (before, after) in enumerate(widths):
+        n = y.shape[axis]
+        if before > n or after > n or not n:
+            return None
+        idx = np.r_[np.arange(before), np.arange(n), np.arange(n - after, n)]
+        y = np.take(y, idx, axis=axis)
+    return y
+
+
+PAD = [
+    (
+        "the pad tuple is read from the first spatial axis: PyTorch's pairs start "
+        "at the LAST axis, so (left, right, top, bottom) pads the width first, "
+        "then the height",
+        _pad_variant(lambda pairs: pairs[::-1]),
+    ),
+    (
+        "the two amounts of a pair are swapped: each pair is (before, after), "
+        "i.e. (left, right) or (top, bottom)",
+        _pad_variant(lambda pairs: [(b, a) for a, b in pairs]),
+    ),
+    (
+        "the padding is applied before the data only: the right (and bottom) "
+        "amounts are missing",
+        _pad_variant(lambda pairs: [(a, 0) for a, _ in pairs]),
+    ),
+    (
+        "the padding is applied after the data only: the left (and top) "
+        "amounts are missing",
+        _pad_variant(lambda pairs: [(0, b) for _, b in pairs]),
+    ),
+    (
+        "the first amount of each pair is used on both sides",
+        _pad_variant(lambda pairs: [(a, a) for a, _ in pairs]),
+    ),
+    (
+        "reflect is implemented as numpy's 'symmetric', which repeats the edge "
+        "value: PyTorch's reflect mirrors around the edge without repeating it "
+        "([1, 2, 3] padded by 2 on the left is [3, 2, 1, 2, 3])",
+        _symmetric,
+    ),
+    (
+        "circular padding is taken from the wrong end: the values added on the "
+        "left are the LAST ones of the input (x[-left:]), those on the right "
+        "the first ones (x[:right])",
+        _circular_wrong_end,
+    ),
+    (
+        "the mode is ignored: the input is padded with zeros as in mode='constant'",
+        lambda a: (
+            {**a, "mode": "constant", "value": 0.0} if a["mode"] != "constant" else None
+        ),
+    ),
+    (
+        "value is ignored: mode='constant' fills the padding with `value`",
+        lambda a: (
+            {**a, "value": 0.0} if a["mode"] == "constant" and a["value"] != 0 else None
+        ),
+    ),
+]
+
+
+@register("pad", diagnoses=PAD)
+def pad(x, pad, mode="constant", value=0.0):
+    """torch.nn.functional.pad in float64; same arguments, NumPy in and out."""
+    y = call_refusing(F.pad, tensor(x), tuple(pad), mode=mode, value=value)
+    return y.numpy()

@@ -5,12 +5,21 @@ import torch
 from torch import nn
 
 from convbook.analysis import (
+    block_table,
     count_flops,
     gradient_receptive_field,
     layer_table,
     summary,
 )
-from convbook.networks import NETWORKS, VGG16, AlexNet, count_parameters
+from convbook.networks import (
+    INCEPTION_TABLE,
+    NETWORKS,
+    VGG16,
+    AlexNet,
+    GoogLeNet,
+    MobileNetV1,
+    count_parameters,
+)
 
 
 def on_meta(cls, **kwargs):
@@ -147,7 +156,10 @@ def test_branches_take_the_largest():
     """Does a concatenation get the largest branch's receptive field, as measured?"""
     net = positive(nn.Sequential(TwoBranches(), nn.Conv2d(2, 1, 3)))
     rows = layer_table(net, (1, 1, 32, 32))
-    assert [r["rf"] for r in rows] == [1, 5, 7]
+    # small, large, then a row for the concatenation, which no leaf returned
+    assert [(r["type"], r["rf"]) for r in rows] == [
+        ("Conv2d", 1), ("Conv2d", 5), ("TwoBranches", 5), ("Conv2d", 7)
+    ]  # fmt: skip
     # The measured field of the 5x5 branch's channel, and of the whole output.
     assert gradient_receptive_field(net[0], (1, 1, 32, 32), channel=1) == 5
     assert gradient_receptive_field(net, (1, 1, 32, 32)) == 7
@@ -158,3 +170,27 @@ def test_mode_is_restored():
     net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Dropout())
     layer_table(net, (1, 1, 8, 8))
     assert net.training
+
+
+def test_inception_blocks():
+    """Does a GoogLeNet block row have the module's output shape, params and field?"""
+    model = on_meta(GoogLeNet)
+    blocks = ["conv1", "conv2", "conv3", *INCEPTION_TABLE]
+    rows = {r["name"]: r for r in block_table(model, blocks)}
+    row = rows["inception3a"]
+    assert row["type"] == "Inception" and row["shape"] == (1, 256, 28, 28)
+    assert row["params"] == count_parameters(model.inception3a)
+    assert (row["rf"], row["jump"]) == (43, 8)  # 27 + (3 - 1) * 8
+    # the concatenation is memory of its own, counted once
+    assert rows["inception3a"]["bytes"] > 256 * 28 * 28 * 4
+
+
+def test_blocks_add_up(summaries):
+    """Do MobileNet's block rows add up to the network's totals?"""
+    model = on_meta(MobileNetV1)
+    rows = block_table(model, ["conv1"] + [f"blocks.{i}" for i in range(13)])
+    s = summaries["MobileNet v1"]
+    assert len(rows) == 1 + 13 + 2  # conv1, 13 blocks, avgpool, fc
+    for key, total in [("params", "params"), ("macs", "macs"),
+                       ("bytes", "activation_bytes")]:  # fmt: skip
+        assert sum(r[key] for r in rows) == s[total]

@@ -118,17 +118,22 @@ class _Tracker:
             w = window(module, x.shape[-2])
             rf, jump = (None, None) if w is None else grow(rf, jump, *w)
         self.remember(out, rf, jump)
-        self.rows.append({
+        params = sum(p.numel() for p in module.parameters())
+        row = self.row(module, out, rf, jump, macs(module, out), params)
+        self.rows.append(row | {"inplace": out is x})
+
+    def row(self, module, out, rf, jump, macs, params):
+        return {
             "name": self.names[module],
             "type": type(module).__name__,
             "shape": tuple(out.shape),
-            "params": sum(p.numel() for p in module.parameters()),
-            "macs": macs(module, out),
+            "params": params,
+            "macs": macs,
             "rf": rf,
             "jump": jump,
             "bytes": out.numel() * BYTES_PER_FLOAT32,
-            "inplace": out is x,
-        })  # fmt: skip
+            "inplace": False,
+        }
 
     def enter(self, module, inputs):
         self.starts.append(len(self.history))
@@ -137,9 +142,11 @@ class _Tracker:
         inner = [s for s in self.history[self.starts.pop() :] if s[0] is not None]
         if isinstance(out, torch.Tensor) and id(out) not in self.state:
             # A result that no leaf returned, e.g. the concatenation of the branches
-            # of an Inception module: it takes the largest receptive field inside.
+            # of an Inception module: it takes the largest receptive field inside,
+            # and gets a row of its own, for it is new memory.
             rf, jump = max(inner, default=(None, None))
             self.remember(out, rf, jump)
+            self.rows.append(self.row(module, out, rf, jump, macs=0, params=0))
 
     def remove(self):
         for h in self.handles:
@@ -154,6 +161,10 @@ def _input_like(model, input_size):
 
 def layer_table(model: nn.Module, input_size=(1, 3, 224, 224)) -> list[dict]:
     """One row per leaf-module call of a forward pass, in the order they run.
+
+    A module whose output no leaf returned (an Inception module concatenating its
+    branches) adds a row too, after its leaves, with 0 params and 0 MACs: its
+    output is new memory, and its receptive field that of its widest branch.
 
     Inputs:
     - model: a network; run in eval mode (BatchNorm and Dropout), then put back
@@ -242,3 +253,37 @@ def gradient_receptive_field(model: nn.Module, input_size, channel: int = 0) -> 
     out[0, channel, h, w].backward()
     cols = torch.nonzero(x.grad[0].abs().sum(dim=(0, 1)))
     return int(cols.max() - cols.min() + 1)
+
+
+def block_table(model: nn.Module, blocks, input_size=(1, 3, 224, 224)) -> list[dict]:
+    """``layer_table`` with the rows inside each named block merged into one.
+
+    Inputs:
+    - model: the network
+    - blocks: names of modules (as in ``model.named_modules()``) to show as one row
+      each, e.g. ``["conv1", "inception3a"]``; rows outside them stay as they are
+    - input_size: as for ``layer_table``
+
+    Returns:
+    - rows with the keys of ``layer_table``'s: params, macs and bytes added up over
+      the block (bytes of the outputs not in place), and the type, shape, rf and
+      jump of the block's output
+    """
+    modules = dict(model.named_modules())
+    merged = []
+    for row in layer_table(model, input_size):
+        block = next((b for b in blocks if row["name"] == b or
+                      row["name"].startswith(b + ".")), None)  # fmt: skip
+        new = row["bytes"] * (not row["inplace"])
+        if block is None or not merged or merged[-1]["name"] != block:
+            name = block or row["name"]
+            merged.append(row | {"name": name, "bytes": new,
+                                 "type": type(modules[name]).__name__})  # fmt: skip
+            continue
+        last = merged[-1]
+        for key in ("shape", "rf", "jump"):
+            last[key] = row[key]
+        last["params"] += row["params"]
+        last["macs"] += row["macs"]
+        last["bytes"] += new
+    return merged

@@ -14,6 +14,7 @@ c.CourseDirectory.db_assignments = [
     {"name": "01-output-size"},
     {"name": "02-conv2d"},
     {"name": "03-padding"},
+    {"name": "04-pooling"},
 ]
 
 # Hidden tests call the autograder package, which the kernel imports; give

@@ -1,0 +1,328 @@
+"""Assignment 04-pooling: max and average pooling, global pooling, pooling as a conv."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch.nn.functional as F
+
+from ..reference import register, tensor
+from ._refusals import call_refusing
+
+# --- the mistakes ------------------------------------------------------------
+
+
+def _as_tuple(v, n):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+
+
+def _dims(args):
+    """Spatial axes of a pooling call: 1 for the 1-D ops, 2 for the 2-D ones."""
+    return 1 if args["_op"].endswith("1d") else 2
+
+
+def _nonzero(v):
+    return any(p != 0 for p in _as_tuple(v, 2))
+
+
+def _out_sizes(args, drop):
+    """Window counts per spatial axis, with or without PyTorch's ceil_mode rule."""
+    dims = _dims(args)
+    x = np.asarray(args["x"])
+    k = _as_tuple(args["kernel_size"], dims)
+    s = _as_tuple(args["stride"] if args["stride"] is not None else k, dims)
+    p = _as_tuple(args["padding"], dims)
+    d = _as_tuple(args.get("dilation", 1), dims)
+    sizes = []
+    for n, ki, si, pi, di in zip(x.shape[-dims:], k, s, p, d):
+        out = -(-(n + 2 * pi - di * (ki - 1) - 1) // si) + 1
+        if drop and (out - 1) * si >= n + pi:
+            out -= 1
+        sizes.append(out)
+    return sizes
+
+
+def _ceil_windows_kept(fill):
+    """ceil_mode without the rule that drops a last window starting in the padding.
+
+    Such a window sees only padding: its max is -inf, its padded sum 0.
+    """
+
+    def variant(args):
+        if not args["ceil_mode"]:
+            return None
+        kept, dropped = _out_sizes(args, drop=False), _out_sizes(args, drop=True)
+        if kept == dropped:
+            return None
+        expected = REFERENCES_BY_NAME[args["_op"]](**_public(args))
+        out = np.full(expected.shape[: -len(kept)] + tuple(kept), fill)
+        out[(...,) + tuple(slice(0, n) for n in dropped)] = expected
+        return out
+
+    return variant
+
+
+def _zero_padded(args):
+    """Max pooling over an input padded with zeros (not -inf) by the student."""
+    if not _nonzero(args["padding"]) or args["ceil_mode"]:
+        return None
+    dims = _dims(args)
+    x = np.asarray(args["x"], dtype=np.float64)
+    p = _as_tuple(args["padding"], dims)
+    x = np.pad(x, [(0, 0)] * (x.ndim - dims) + [(q, q) for q in p])
+    return {**args, "x": x, "padding": 0}
+
+
+def _divisor_past_padding(args):
+    """Average pooling that divides by the full kernel area even past the padding."""
+    if not args["ceil_mode"] or not args["count_include_pad"]:
+        return None
+    if args.get("divisor_override") is not None:
+        return None
+    dims = _dims(args)
+    k = _as_tuple(args["kernel_size"], dims)
+    s = _as_tuple(args["stride"] if args["stride"] is not None else k, dims)
+    p = _as_tuple(args["padding"], dims)
+    x = tensor(args["x"])
+    if dims == 1:
+        x, k, s, p = x.unsqueeze(-2), (1, *k), (1, *s), (0, *p)
+    y = F.avg_pool2d(x, k, s, p, True, True, int(np.prod(k)))
+    return (y.squeeze(-2) if dims == 1 else y).numpy()
+
+
+def _swapped(args):
+    """The tuple arguments read as (width, height)."""
+    changed = {}
+    for name in ("kernel_size", "stride", "padding", "dilation"):
+        v = args.get(name)
+        if isinstance(v, (tuple, list)) and len(v) == 2 and v[0] != v[1]:
+            changed[name] = (v[1], v[0])
+    return {**args, **changed} if changed else None
+
+
+def _public(args):
+    return {k: v for k, v in args.items() if k != "_op"}
+
+
+def _tagged(op, mistakes):
+    """Diagnoses that know which op they diagnose (the 1-D ops differ in rank)."""
+
+    def tag(make):
+        return lambda args: make({**args, "_op": op})
+
+    return [(message, _untag(tag(make))) for message, make in mistakes]
+
+
+def _untag(make):
+    def run(args):
+        changed = make(args)
+        return _public(changed) if isinstance(changed, dict) else changed
+
+    return run
+
+
+STRIDE_DEFAULT = (
+    "stride=None means stride = kernel_size (non-overlapping windows), not 1",
+    lambda a: {**a, "stride": 1} if a["stride"] is None else None,
+)
+CEIL_IGNORED = (
+    "ceil_mode is ignored: with ceil_mode=True the window count is rounded up",
+    lambda a: {**a, "ceil_mode": False} if a["ceil_mode"] else None,
+)
+SWAPPED = (
+    "the tuple arguments are read as (width, height): PyTorch's are (height, width)",
+    _swapped,
+)
+PADDING_IGNORED = (
+    "the padding is ignored",
+    lambda a: {**a, "padding": 0} if _nonzero(a["padding"]) else None,
+)
+
+MAX_POOL = [
+    STRIDE_DEFAULT,
+    (
+        "the padding is filled with zeros: max pooling pads with -inf, so that "
+        "padding never wins the max (visible when all inputs are negative)",
+        _zero_padded,
+    ),
+    (
+        "the dilation is ignored: the window's taps are D inputs apart",
+        lambda a: (
+            {**a, "dilation": 1} if _as_tuple(a["dilation"], 2) != (1, 1) else None
+        ),
+    ),
+    PADDING_IGNORED,
+    CEIL_IGNORED,
+    (
+        "with ceil_mode, a last window that would start in the right padding (or "
+        "past it) is dropped: PyTorch keeps only windows that start inside the "
+        "input or the left padding",
+        _ceil_windows_kept(-np.inf),
+    ),
+    SWAPPED,
+]
+
+AVG_POOL = [
+    STRIDE_DEFAULT,
+    (
+        "count_include_pad is inverted: True divides by the window's size in the "
+        "padded input, False by the number of real inputs it covers",
+        lambda a: (
+            {**a, "count_include_pad": not a["count_include_pad"]}
+            if _nonzero(a["padding"]) or a["ceil_mode"]
+            else None
+        ),
+    ),
+    PADDING_IGNORED,
+    CEIL_IGNORED,
+    (
+        "with ceil_mode, a last window that would start in the right padding (or "
+        "past it) is dropped: PyTorch keeps only windows that start inside the "
+        "input or the left padding",
+        _ceil_windows_kept(0.0),
+    ),
+    (
+        "the divisor counts positions past the padded input: with ceil_mode, a "
+        "window that runs past the right padding divides (with "
+        "count_include_pad=True) by the positions it covers up to the end of "
+        "the padding, not by the kernel size",
+        _divisor_past_padding,
+    ),
+    (
+        "divisor_override is ignored: when it is given, every window's sum is "
+        "divided by it",
+        lambda a: (
+            {**a, "divisor_override": None}
+            if a.get("divisor_override") is not None
+            else None
+        ),
+    ),
+    SWAPPED,
+]
+
+
+# --- the references ----------------------------------------------------------
+
+
+@register("max_pool1d", diagnoses=_tagged("max_pool1d", MAX_POOL))
+def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """torch.nn.functional.max_pool1d in float64; NumPy in and out."""
+    y = call_refusing(
+        F.max_pool1d, tensor(x), kernel_size, stride, padding, dilation, ceil_mode
+    )
+    return y.numpy()
+
+
+@register("max_pool2d", diagnoses=_tagged("max_pool2d", MAX_POOL))
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """torch.nn.functional.max_pool2d in float64; NumPy in and out."""
+    y = call_refusing(
+        F.max_pool2d, tensor(x), kernel_size, stride, padding, dilation, ceil_mode
+    )
+    return y.numpy()
+
+
+@register("avg_pool1d", diagnoses=_tagged("avg_pool1d", AVG_POOL))
+def avg_pool1d(
+    x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+):
+    """torch.nn.functional.avg_pool1d in float64; NumPy in and out."""
+    y = call_refusing(
+        F.avg_pool1d,
+        tensor(x),
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+    )
+    return y.numpy()
+
+
+@register("avg_pool2d", diagnoses=_tagged("avg_pool2d", AVG_POOL))
+def avg_pool2d(
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """torch.nn.functional.avg_pool2d in float64; NumPy in and out."""
+    y = call_refusing(
+        F.avg_pool2d,
+        tensor(x),
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+    return y.numpy()
+
+
+REFERENCES_BY_NAME = {
+    "max_pool1d": max_pool1d,
+    "max_pool2d": max_pool2d,
+    "avg_pool1d": avg_pool1d,
+    "avg_pool2d": avg_pool2d,
+}
+
+
+GLOBAL_POOL = [
+    (
+        "the pooled axes are dropped: the output keeps them with size 1, "
+        "(N, C, 1, 1), as adaptive_avg_pool2d(x, 1) does",
+        lambda a: global_avg_pool2d(a["x"])[..., 0, 0],
+    ),
+    (
+        "the mean runs over the channels too: each channel has its own mean",
+        lambda a: np.broadcast_to(
+            np.asarray(a["x"], dtype=np.float64).mean(axis=(-3, -2, -1), keepdims=True),
+            global_avg_pool2d(a["x"]).shape,
+        ),
+    ),
+]
+
+
+@register("global_avg_pool2d", diagnoses=GLOBAL_POOL)
+def global_avg_pool2d(x):
+    """torch.nn.functional.adaptive_avg_pool2d(x, 1) in float64."""
+    return call_refusing(F.adaptive_avg_pool2d, tensor(x), 1).numpy()
+
+
+def _as_conv_mistakes():
+    def area(a):
+        return int(np.prod(_as_tuple(a["kernel_size"], 2)))
+
+    def pooled(a, **kw):
+        return avg_pool2d(a["x"], a["kernel_size"], **kw)
+
+    return [
+        (
+            "the kernel is not normalised: each weight must be 1/(KH*KW), so that "
+            "the conv computes a mean, not a sum",
+            lambda a: pooled(a) * area(a),
+        ),
+        (
+            "the convolution mixes the channels: mean pooling is a grouped conv "
+            "(groups=C) whose output channel c sees input channel c only",
+            lambda a: (
+                np.broadcast_to(pooled(a).sum(axis=-3, keepdims=True), pooled(a).shape)
+                if np.shape(a["x"])[-3] > 1
+                else None
+            ),
+        ),
+        (
+            "the stride is 1: pooling windows do not overlap, so the conv's "
+            "stride is the kernel size",
+            lambda a: pooled(a, stride=1) if area(a) > 1 else None,
+        ),
+    ]
+
+
+@register("avg_pool2d_as_conv", diagnoses=_as_conv_mistakes())
+def avg_pool2d_as_conv(x, kernel_size):
+    """torch.nn.functional.avg_pool2d(x, kernel_size) in float64."""
+    return avg_pool2d(x, kernel_size)

@@ -15,6 +15,7 @@ c.CourseDirectory.db_assignments = [
     {"name": "02-conv2d"},
     {"name": "03-padding"},
     {"name": "04-pooling"},
+    {"name": "05-conv-vs-linear"},
 ]
 
 # Hidden tests call the autograder package, which the kernel imports; give

@@ -1,0 +1,393 @@
+"""Grade a whole class: find the submissions, grade them in parallel, record.
+
+The batch process is the only one that writes the gradebook, the autograded
+folders and the log, one submission at a time and in that order, so a batch
+killed at any moment leaves every submission either fully recorded or not
+logged (and then graded again by the next run). Grading itself happens in
+worker processes (worker.py), one per core; a worker that dies costs the
+submission it was grading an "error" (retried on the next run), never the
+batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from .course import (
+    Course,
+    content_hash,
+    grading_key,
+    now,
+    read_timestamp,
+    replace_dir,
+    submission_files,
+)
+from .sandbox import Limits, describe_isolation, detect_isolation
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    import ctypes
+
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+# ----------------------------------------------------------------- the pool
+
+
+class _Proc:
+    def __init__(self, index, config, log_dir):
+        self.index = index
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log = open(log_dir / f"worker-{index}.log", "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.worker", json.dumps(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            preexec_fn=_die_with_parent,
+            env={**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"},
+        )
+        self.buffer = b""
+        self.job = None
+        self.started = None
+        self.ready = False
+
+    def send(self, job):
+        self.job, self.started = job, time.monotonic()
+        self.proc.stdin.write((json.dumps(job, ensure_ascii=False) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def lines(self):
+        """Complete lines now readable (b"" at end of file: the worker died)."""
+        chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+        if not chunk:
+            return None
+        self.buffer += chunk
+        *complete, self.buffer = self.buffer.split(b"\n")
+        return complete
+
+    def stop(self):
+        try:
+            self.proc.kill()
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.log.close()
+
+
+class Pool:
+    """N worker processes; `run(jobs)` yields (job, answer) as they finish."""
+
+    def __init__(self, size, config, log_dir, job_timeout):
+        self.size, self.config, self.log_dir = size, config, log_dir
+        self.job_timeout = job_timeout
+        self.procs = []
+        self.spawned = 0
+
+    def _spawn(self):
+        self.spawned += 1
+        return _Proc(self.spawned, self.config, self.log_dir)
+
+    def run(self, jobs):
+        pending = list(jobs)
+        self.procs = [self._spawn() for _ in range(min(self.size, len(pending)))]
+        try:
+            while pending or any(p.job for p in self.procs):
+                for p in self.procs:
+                    if p.ready and p.job is None and pending:
+                        p.send(pending.pop(0))
+                yield from self._wait()
+        finally:
+            for p in self.procs:
+                p.stop()
+
+    def _wait(self):
+        fds = {p.proc.stdout.fileno(): p for p in self.procs}
+        ready, _, _ = select.select(list(fds), [], [], 1.0)
+        for fd in ready:
+            p = fds[fd]
+            lines = p.lines()
+            if lines is None:
+                yield from self._replace(p, "the grading process died")
+                continue
+            for line in lines:
+                answer = json.loads(line)
+                if answer.get("ready"):
+                    p.ready = True
+                    continue
+                job, p.job = p.job, None
+                yield job, answer
+        for p in list(self.procs):
+            if p.job and time.monotonic() - p.started > self.job_timeout:
+                yield from self._replace(p, "the grading process timed out")
+
+    def _replace(self, p, why):
+        job = p.job
+        p.stop()
+        self.procs[self.procs.index(p)] = self._spawn()
+        if job is not None:
+            yield job, {"status": "error", "reason": why, "notebooks": []}
+
+
+# ----------------------------------------------------------------- progress
+
+
+class Progress:
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.done, self.failed = total, 0, 0
+        self.stream = stream
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.start = time.monotonic()
+
+    def update(self, student, status, score):
+        self.done += 1
+        self.failed += status != "graded"
+        elapsed = time.monotonic() - self.start
+        if self.tty:
+            width = 30
+            fill = int(width * self.done / max(self.total, 1))
+            left = elapsed / self.done * (self.total - self.done)
+            self.stream.write(
+                f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} "
+                f"graded, {self.failed} failed, {elapsed:.0f} s elapsed, "
+                f"~{left:.0f} s left "
+            )
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            what = f"{score}" if status == "graded" else status
+            self.stream.write(f"[{self.done}/{self.total}] {student}: {what}\n")
+        self.stream.flush()
+
+
+# ----------------------------------------------------------------- a batch
+
+
+@dataclass
+class Outcome:
+    student: str
+    status: str  # graded, failed, error, unchanged
+    reason: str | None = None
+    score: float = 0.0
+    max_score: float = 0.0
+    warnings: list = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    assignment: str
+    outcomes: list
+    seconds: float
+    workers: int
+    isolation: str
+
+    @property
+    def ok(self):
+        return all(o.status in ("graded", "unchanged") for o in self.outcomes)
+
+    def count(self, *statuses):
+        return sum(o.status in statuses for o in self.outcomes)
+
+    def text(self):
+        graded = self.count("graded")
+        fresh = graded + self.count("failed", "error")
+        per = f" ({self.seconds / fresh:.2f} s per submission)" if fresh else ""
+        lines = [
+            f"{self.assignment}: {len(self.outcomes)} submissions in "
+            f"{self.seconds:.1f} s{per}, {self.workers} workers; "
+            f"isolation: {self.isolation} "
+            f"({describe_isolation(self.isolation)})",
+            f"  graded: {graded + self.count('unchanged')}"
+            + (
+                f" ({self.count('unchanged')} unchanged since the last run, "
+                "not regraded)"
+                if self.count("unchanged")
+                else ""
+            ),
+        ]
+        bad = [o for o in self.outcomes if o.status in ("failed", "error")]
+        lines.append(f"  failed: {len(bad)}")
+        for o in bad:
+            lines.append(f"    {o.student}: {o.reason}")
+        noted = [o for o in self.outcomes if o.warnings]
+        if noted:
+            lines.append("  warnings:")
+            for o in noted:
+                for w in o.warnings:
+                    lines.append(f"    {o.student}: {w}")
+        return "\n".join(lines)
+
+
+def grade(
+    course: Course,
+    assignment,
+    students=None,
+    jobs=None,
+    force=False,
+    limits=None,
+    isolation="auto",
+    progress=None,
+):
+    """Grade every (or the named) submission of an assignment; a Summary."""
+    t0 = time.monotonic()
+    limits = limits or Limits()
+    notebooks = course.notebooks(assignment)
+    course.ensure_in_gradebook(assignment)
+    level = detect_isolation(course.root, isolation)
+    key = grading_key(notebooks, limits)
+    found = course.submissions(assignment)
+    if students:
+        found = {s: f for s, f in found.items() if s in set(students)}
+    log = course.log()
+    outcomes, todo = [], []
+    with course.gradebook() as gb:
+        for student, folder in found.items():
+            try:
+                digest = content_hash(submission_files(folder))
+            except (ValueError, OSError) as err:
+                digest = f"unreadable: {err}"
+            last = log.get((student, assignment))
+            if not force and _up_to_date(
+                course, gb, last, digest, key, student, assignment
+            ):
+                outcomes.append(
+                    Outcome(
+                        student,
+                        "unchanged",
+                        last.get("reason"),
+                        last.get("score", 0),
+                        last.get("max_score", 0),
+                        last.get("warnings", []),
+                    )
+                )
+                if last.get("status") == "failed":
+                    outcomes[-1].status = "failed"
+                continue
+            todo.append(
+                {
+                    "id": uuid.uuid4().hex,
+                    "student": student,
+                    "folder": str(folder),
+                    "notebooks": [str(p) for p in notebooks],
+                    "hash": digest,
+                }
+            )
+    size = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    if todo:
+        outcomes += _run(course, assignment, todo, size, limits, level, key, progress)
+    order = {s: i for i, s in enumerate(found)}
+    outcomes.sort(key=lambda o: order.get(o.student, 0))
+    return Summary(assignment, outcomes, time.monotonic() - t0, size, level)
+
+
+def _up_to_date(course, gb, last, digest, key, student, assignment):
+    from nbgrader.api import MissingEntry
+
+    if not last or last.get("hash") != digest or last.get("key") != key:
+        return False
+    if last.get("status") not in ("graded", "failed"):
+        return False
+    if not course.autograded_dir(student, assignment).is_dir():
+        return False
+    try:
+        gb.find_submission(assignment, student)
+    except MissingEntry:
+        return False
+    return True
+
+
+def _run(course, assignment, todo, size, limits, level, key, progress):
+    stage_root = course.state_dir / "staging"
+    stage_root.mkdir(parents=True, exist_ok=True)
+    config = {
+        "limits": limits.as_dict(),
+        "isolation": level,
+        "course_root": str(course.root),
+    }
+    for job in todo:
+        job["assignment"] = assignment
+        job["stage"] = str(stage_root / job["id"])
+    timeout = (limits.notebook_wall + 120) * len(todo[0]["notebooks"]) + 300
+    pool = Pool(size, config, course.state_dir, timeout)
+    bar = Progress(len(todo)) if progress is None else progress
+    outcomes = []
+    with course.gradebook() as gb:
+        for job, answer in pool.run(todo):
+            outcome = _record(course, gb, job, answer, key)
+            outcomes.append(outcome)
+            if bar:
+                bar.update(
+                    job["student"],
+                    outcome.status,
+                    f"{outcome.score:g}/{outcome.max_score:g}",
+                )
+    shutil.rmtree(stage_root, ignore_errors=True)
+    return outcomes
+
+
+def _record(course, gb, job, answer, key):
+    """Write one answer: gradebook, then autograded folder, then the log."""
+    student, assignment = job["student"], job["assignment"]
+    status, reason = answer.get("status", "error"), answer.get("reason")
+    notebooks = answer.get("notebooks", [])
+    warnings = [w for nb in notebooks for w in nb.get("warnings", [])]
+    if status == "error":
+        shutil.rmtree(job["stage"], ignore_errors=True)
+        return Outcome(student, "error", reason, warnings=warnings)
+    score, max_score = _save_grades(gb, course, student, assignment, notebooks, status)
+    replace_dir(job["stage"], course.autograded_dir(student, assignment))
+    course.append_log(
+        {
+            "student": student,
+            "assignment": assignment,
+            "hash": job["hash"],
+            "key": key,
+            "status": status,
+            "reason": reason,
+            "score": score,
+            "max_score": max_score,
+            "warnings": warnings,
+            "time": now(),
+            "grades": {
+                nb["notebook"]: {g: v["score"] for g, v in nb["grades"].items()}
+                for nb in notebooks
+            },
+        }
+    )
+    return Outcome(student, status, reason, score, max_score, warnings)
+
+
+def _save_grades(gb, course, student, assignment, notebooks, status):
+    """Replace the student's submission in the gradebook by this result."""
+    from nbgrader.api import MissingEntry
+
+    gb.update_or_create_student(student)
+    try:
+        gb.remove_submission(assignment, student)
+    except MissingEntry:
+        pass
+    timestamp = read_timestamp(course.submission_dir(student, assignment))
+    extra = {"timestamp": timestamp} if timestamp else {}
+    gb.add_submission(assignment, student, **extra)
+    score = max_score = 0.0
+    for nb in notebooks:
+        for grade_id, g in nb["grades"].items():
+            grade = gb.find_grade(grade_id, nb["notebook"], assignment, student)
+            grade.auto_score = g["score"]
+            # A submission that could not be read is flagged for a human.
+            grade.needs_manual_grade = nb["status"] == "failed"
+            score += g["score"] or 0.0
+            max_score += g["max"]
+    gb.db.commit()
+    return score, max_score

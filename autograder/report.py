@@ -1,0 +1,198 @@
+"""Grades out of the gradebook: a CSV for the whole roster, and a report.
+
+`export` writes one row per student and assignment: every student on the
+roster (the gradebook's students, a roster CSV, and everyone who submitted),
+including those who submitted nothing (status "missing", score 0). Its
+columns are nbgrader's own CSV columns plus `status` and `reason`.
+
+`class_report` draws the score distribution and the success rate of each part
+(the share of submissions with full points on that test cell) into a PNG and
+writes the same numbers as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from pathlib import Path
+
+COLUMNS = [
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+    "status",
+    "reason",
+]
+
+
+def read_roster(path):
+    """[{id, first_name, last_name, email}] from a CSV with an id column."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    students = []
+    for row in rows:
+        row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        sid = row.get("id") or row.get("student_id") or row.get("student")
+        if not sid:
+            continue
+        students.append(
+            {
+                "id": sid,
+                "first_name": row.get("first_name") or None,
+                "last_name": row.get("last_name") or None,
+                "email": row.get("email") or None,
+            }
+        )
+    return students
+
+
+def export(course, path, roster=None, assignments=None):
+    """Write the grades CSV; the number of rows."""
+    from nbgrader.api import MissingEntry
+
+    log = course.log()
+    rows = []
+    with course.gradebook() as gb:
+        for entry in read_roster(roster) if roster else []:
+            sid = entry.pop("id")
+            gb.update_or_create_student(sid, **{k: v for k, v in entry.items() if v})
+        wanted = assignments or [a.name for a in gb.assignments]
+        for name in wanted:
+            for student in course.submissions(name):
+                gb.update_or_create_student(student)
+        for name in wanted:
+            assignment = gb.find_assignment(name)
+            for student in sorted(gb.students, key=lambda s: s.id):
+                row = {
+                    "assignment": name,
+                    "duedate": assignment.duedate,
+                    "student_id": student.id,
+                    "last_name": student.last_name,
+                    "first_name": student.first_name,
+                    "email": student.email,
+                    "max_score": assignment.max_score,
+                }
+                entry = log.get((student.id, name))
+                try:
+                    sub = gb.find_submission(name, student.id)
+                except MissingEntry:
+                    submitted = course.submission_dir(student.id, name).is_dir()
+                    row.update(
+                        timestamp=None,
+                        raw_score=0.0,
+                        late_submission_penalty=0.0,
+                        score=0.0,
+                        status="not graded" if submitted else "missing",
+                        reason=None,
+                    )
+                else:
+                    penalty = sub.late_submission_penalty or 0.0
+                    row.update(
+                        timestamp=sub.timestamp,
+                        raw_score=sub.score,
+                        late_submission_penalty=penalty,
+                        score=sub.score - penalty,
+                        status=(entry or {}).get("status", "graded"),
+                        reason=(entry or {}).get("reason"),
+                    )
+                rows.append(row)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row[k] for k in COLUMNS})
+    return len(rows)
+
+
+def class_scores(course, assignment):
+    """({student: total}, {grade_id: (points, [score per submission])}, max)."""
+    totals, parts = {}, {}
+    with course.gradebook() as gb:
+        a = gb.find_assignment(assignment)
+        for nb in a.notebooks:
+            for cell in nb.grade_cells:
+                parts[cell.name] = (cell.max_score, [])
+        for sub in gb.assignment_submissions(assignment):
+            totals[sub.student.id] = sub.score
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    if grade.name in parts:
+                        parts[grade.name][1].append(grade.score or 0.0)
+        top = a.max_score
+    return totals, parts, top
+
+
+def class_report(course, assignment, out_dir):
+    """(png path, markdown path, markdown text) for one assignment."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    totals, parts, top = class_scores(course, assignment)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scores = list(totals.values())
+    names = list(parts)
+    rates = [_rate(p, s) for p, s in parts.values()]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.35 * len(names) + 2.5))
+    bins = [x - 0.5 for x in range(int(top) + 2)] if top <= 40 else 20
+    left.hist(scores, bins=bins, color="#4477aa", edgecolor="white")
+    left.set(
+        xlabel=f"score (out of {top:g})",
+        ylabel="submissions",
+        title=f"{assignment}: {len(scores)} graded submissions",
+    )
+    right.barh(names[::-1], [100 * r for r in rates[::-1]], color="#66aa55")
+    right.set(
+        xlim=(0, 100),
+        xlabel="submissions with full points (%)",
+        title="success rate per part",
+    )
+    fig.tight_layout()
+    png = out_dir / f"{assignment}-report.png"
+    fig.savefig(png, dpi=120)
+    plt.close(fig)
+    text = _table(assignment, scores, parts, rates, top)
+    md = out_dir / f"{assignment}-report.md"
+    md.write_text(text, encoding="utf-8")
+    return png, md, text
+
+
+def _rate(points, scores):
+    return sum(s >= points for s in scores) / len(scores) if scores else 0.0
+
+
+def _table(assignment, scores, parts, rates, top):
+    lines = [f"# {assignment}: class report", ""]
+    if scores:
+        lines += [
+            f"{len(scores)} graded submissions; score out of {top:g}: "
+            f"mean {statistics.mean(scores):.2f}, "
+            f"median {statistics.median(scores):g}, "
+            f"min {min(scores):g}, max {max(scores):g}.",
+            "",
+        ]
+    else:
+        lines += ["No graded submissions.", ""]
+    lines += [
+        "| part | points | mean score | full points | zero |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for (name, (points, got)), rate in zip(parts.items(), rates):
+        mean = statistics.mean(got) if got else 0.0
+        zero = sum(s == 0 for s in got) / len(got) if got else 0.0
+        lines.append(
+            f"| {name} | {points:g} | {mean:.2f} | {100 * rate:.0f}% | "
+            f"{100 * zero:.0f}% |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,532 @@
+"""Grade one submitted notebook: tests here, the student's code in a sandbox.
+
+The grading process runs the locked cells and every test cell of the
+instructor's source notebook (hidden tests included) itself. The names the
+solution cells define (`conv1d`, ...) are bound to `StudentFunction` proxies:
+calling one sends the arguments to the sandboxed process (sandbox.py), which
+runs the student's function and sends back its output as plain data. So
+`check` and the PyTorch reference run here, where the student's code cannot
+reach them, and a part's score depends only on what the student's functions
+returned.
+
+Each test cell is one part. A part ends early (and scores zero) when the
+student's process uses more than the part's CPU time, stops answering, dies,
+or sends back something that is not plain data; the next part gets a fresh
+process. The notebook as a whole also has a CPU and a wall-clock budget.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import time
+import warnings
+from dataclasses import dataclass, field
+
+from . import wire
+from .guard import ForbiddenCall
+from .notebook import (
+    Malformed,
+    Step,
+    error_output,
+    graded_notebook,
+    merge,
+    python_source,
+    read_submission,
+    stream_output,
+    unreadable_steps,
+)
+from .sandbox import Child, ChildFailure
+
+OUTPUT_KEPT = 4000  # characters of a student's printed output kept per cell
+
+
+class PartAborted(BaseException):
+    """The student's process failed during a part; nothing in a test may catch it."""
+
+
+class BudgetExhausted(Exception):
+    """The notebook's time budget is used up."""
+
+
+class GraderError(Exception):
+    """A problem with the course's own notebook, not the submission."""
+
+
+class StudentError(Exception):
+    """An exception of a type the grader does not rebuild (named in the message)."""
+
+
+_NOT_REBUILT = {
+    "StopIteration",
+    "StopAsyncIteration",
+    "GeneratorExit",
+    "SystemExit",
+    "KeyboardInterrupt",
+    "BaseException",
+}
+_BUILTIN_EXCEPTIONS = {
+    name: obj
+    for name, obj in vars(builtins).items()
+    if isinstance(obj, type)
+    and issubclass(obj, Exception)
+    and name not in _NOT_REBUILT
+    and not issubclass(obj, Warning)
+}
+
+
+def rebuild_exception(error, limits):
+    """An exception like the one the student's code raised, from its description."""
+    if not isinstance(error, dict):
+        return StudentError("the student's code failed (no description came back)")
+    kind = str(error.get("type", "Exception"))[:200]
+    message = str(error.get("message", ""))[:4000]
+    if error.get("forbidden"):
+        return ForbiddenCall(message)
+    cls = _BUILTIN_EXCEPTIONS.get(str(error.get("builtin")), StudentError)
+    text = message if kind == cls.__name__ else f"{kind}: {message}"
+    err = cls(text)
+    if cls is MemoryError:
+        err.add_note(f"(the sandbox's memory limit is {limits.memory_mb} MiB)")
+    trace = str(error.get("traceback", ""))[-3000:]
+    if trace:
+        err.add_note("in the student's code:\n" + trace.rstrip())
+    return err
+
+
+class StudentFunction:
+    """Stands for a function defined in the student's notebook."""
+
+    def __init__(self, name, session):
+        self.__name__ = self.__qualname__ = name
+        self._session = session
+
+    def __call__(self, *args, **kwargs):
+        return self._session.call(self.__name__, args, kwargs)
+
+    def __repr__(self):
+        return f"<the student's {self.__name__} (runs in the sandbox)>"
+
+
+class MissingName:
+    """A name the student's notebook should define but does not."""
+
+    def __init__(self, name, why):
+        self.__name__ = name
+        self._why = why
+
+    def __call__(self, *args, **kwargs):
+        raise NameError(self._why)
+
+    def __repr__(self):
+        return f"<{self.__name__}: not defined>"
+
+
+# ----------------------------------------------------------------- session
+
+
+class Session:
+    """The student's process for one notebook, restarted after a failure."""
+
+    def __init__(self, env, files, steps, limits, names, defining_cell):
+        self.env, self.files, self.limits = env, files, limits
+        self.steps = [s for s in steps if s.runs_in_child]
+        self.names, self.defining_cell = names, defining_cell
+        self.child = None
+        self.fatal = {}  # step index -> why that cell cannot run
+        self.setup_done = set()
+        self.cpu_dead = 0.0  # CPU seconds of children that ended
+        self.started = time.monotonic()
+        self.restarts = -1
+        self.bindings = {}
+        self.part_out = []
+        self.aborted = None
+        self.part_cpu0 = 0.0
+        self.part_wall0 = 0.0
+
+    # -- budget
+
+    def cpu_used(self):
+        return self.cpu_dead + (self.child.cpu_seconds() if self.child else 0.0)
+
+    def check_budget(self):
+        cpu, wall = self.cpu_used(), time.monotonic() - self.started
+        if cpu > self.limits.notebook_cpu:
+            raise BudgetExhausted(
+                f"the notebook's CPU time limit ({self.limits.notebook_cpu:g} s) "
+                "was used up before this part"
+            )
+        if wall > self.limits.notebook_wall:
+            raise BudgetExhausted(
+                f"the notebook's time limit ({self.limits.notebook_wall:g} s) "
+                "was used up before this part"
+            )
+
+    def deadlines(self, cpu_start, wall_start):
+        """Absolute (child CPU, monotonic) deadlines for a step or part."""
+        child_cpu0 = self.child.cpu_seconds()
+        notebook_left = self.limits.notebook_cpu - self.cpu_used()
+        cpu = min(cpu_start + self.limits.part_cpu, child_cpu0 + max(notebook_left, 0))
+        notebook_wall_end = self.started + self.limits.notebook_wall
+        wall = min(wall_start + self.limits.part_wall, notebook_wall_end)
+        return cpu, wall
+
+    # -- the child
+
+    def _retire(self):
+        if self.child is not None:
+            self.child.kill()
+            self.cpu_dead += self.child.cpu_seconds()
+            self.child.close()
+            self.child = None
+
+    def close(self):
+        self._retire()
+
+    def start(self):
+        """A fresh child that has run every cell it can; binds the names."""
+        while True:
+            self._retire()
+            self.check_budget()
+            self.restarts += 1
+            self.child = Child(self.env, self.files)
+            if self._setup():
+                break
+        self._bind()
+
+    def _setup(self):
+        """Run the cells; False if one of them killed or hung the child."""
+        for i, step in enumerate(self.steps):
+            if i in self.fatal:
+                continue
+            cpu0, wall0 = self.child.cpu_seconds(), time.monotonic()
+            cpu, wall = self.deadlines(cpu0, wall0)
+            header = {
+                "op": "exec",
+                "filename": step.label,
+                "code": python_source(step.source),
+            }
+            try:
+                reply, _ = self.child.request(
+                    header, [], cpu, wall, f"the cell {step.label}"
+                )
+            except ChildFailure as err:
+                self.fatal[i] = str(err)
+                step.outputs = [error_output("CellFailed", str(err))]
+                return False
+            if i not in self.setup_done:
+                self.setup_done.add(i)
+                step.outputs = _outputs(reply.get("stdout", ""), None)
+                if not reply.get("ok"):
+                    err = rebuild_exception(reply.get("error"), self.limits)
+                    step.outputs += [_error(err)]
+                    step.failed = f"{type(err).__name__}: {err}"
+        return True
+
+    def _bind(self):
+        what = "listing the notebook's functions"
+        cpu, wall = self.deadlines(self.child.cpu_seconds(), time.monotonic())
+        reply, _ = self.child.request(
+            {"op": "kinds", "names": self.names}, [], cpu, wall, what
+        )
+        kinds = reply.get("kinds") if isinstance(reply.get("kinds"), dict) else {}
+        self.bindings = {}
+        for name in self.names:
+            kind = kinds.get(name)
+            if kind == "callable":
+                self.bindings[name] = StudentFunction(name, self)
+            elif kind == "value":
+                self.bindings[name] = self._get(name)
+            else:
+                self.bindings[name] = MissingName(name, self._why_missing(name))
+
+    def _get(self, name):
+        cpu, wall = self.deadlines(self.child.cpu_seconds(), time.monotonic())
+        reply, body = self.child.request(
+            {"op": "get", "name": name}, [], cpu, wall, name
+        )
+        if not reply.get("ok"):
+            return MissingName(
+                name, f"{name} could not be read from the student's notebook"
+            )
+        try:
+            return wire.decode_values(reply, body, ["value"])[0]
+        except wire.WireError as err:
+            return MissingName(name, f"{name} is not plain data ({err})")
+
+    def _why_missing(self, name):
+        cell = self.defining_cell.get(name)
+        why = f"name {name!r} is not defined"
+        for i, step in enumerate(self.steps):
+            if step.grade_id == cell or step.label == f"<cell {cell}>":
+                if i in self.fatal:
+                    return f"{why}: its cell {cell!r} did not run ({self.fatal[i]})"
+                failed = getattr(step, "failed", None)
+                if failed:
+                    return f"{why}: its cell {cell!r} raised {failed}"
+                return f"{why} (the cell {cell!r} does not define it)"
+        return f"{why}: the solution cell {cell!r} is missing from the notebook"
+
+    # -- parts
+
+    def begin_part(self):
+        self.part_out, self.aborted = [], None
+        self.check_budget()
+        if self.child is None or not self.child.alive():
+            self.start()
+        self.part_cpu0 = self.child.cpu_seconds()
+        self.part_wall0 = time.monotonic()
+        return self.bindings
+
+    def call(self, name, args, kwargs):
+        if self.aborted:
+            raise PartAborted(self.aborted)
+        blobs = []
+        try:
+            header = {
+                "op": "call",
+                "name": name,
+                "args": wire.encode(tuple(args), blobs),
+                "kwargs": wire.encode(dict(kwargs), blobs),
+            }
+        except wire.WireError as err:
+            raise GraderError(
+                f"cannot send the arguments of {name} to the sandbox: {err}"
+            ) from err
+        cpu, wall = self.deadlines(self.part_cpu0, self.part_wall0)
+        try:
+            reply, body = self.child.request(header, blobs, cpu, wall, f"{name}(...)")
+        except ChildFailure as err:
+            self.aborted = self._abort_message(err)
+            self._retire()
+            raise PartAborted(self.aborted) from None
+        self.part_out.append(str(reply.get("stdout", "")))
+        if not reply.get("ok"):
+            raise rebuild_exception(reply.get("error"), self.limits)
+        try:
+            return wire.decode_values(reply, body, ["value"])[0]
+        except wire.WireError as err:
+            self.aborted = f"{name} sent back something that is not plain data: {err}"
+            self._retire()
+            raise PartAborted(self.aborted) from None
+
+    def _abort_message(self, err):
+        text = str(err)
+        if "CPU time limit" in text:
+            text += f" (limit: {self.limits.part_cpu:g} s of CPU time per part)"
+        elif "did not finish in time" in text:
+            text += f" (limit: {self.limits.part_wall:g} s per part)"
+        return text
+
+    def part_stdout(self):
+        return "".join(self.part_out)
+
+
+def _outputs(stdout, err):
+    outs = []
+    if stdout:
+        text = (
+            stdout
+            if len(stdout) <= OUTPUT_KEPT
+            else (
+                stdout[:OUTPUT_KEPT]
+                + f"\n[... {len(stdout) - OUTPUT_KEPT} more characters]\n"
+            )
+        )
+        outs.append(stream_output(text))
+    if err is not None:
+        outs.append(_error(err))
+    return outs
+
+
+def _error(err):
+    name = type(err).__name__
+    notes = [str(n) for n in getattr(err, "__notes__", None) or []]
+    return error_output(name, str(err), [f"{name}: {err}", *notes])
+
+
+# ----------------------------------------------------------------- test cells
+
+
+class _NoIPython:
+    """get_ipython() for cells with magics: every method is a no-op."""
+
+    def __getattr__(self, name):
+        return _NoIPython()
+
+    def __call__(self, *args, **kwargs):
+        return None
+
+
+@dataclass
+class CompiledTest:
+    grade_id: str
+    points: float
+    body: object
+    last: object  # the final expression, evaluated for partial credit, or None
+
+
+def compile_test(cell):
+    """A test cell's code (hidden tests included), split for partial credit."""
+    text = python_source(cell.source)
+    label = f"<test {cell.grade_id}>"
+    tree = ast.parse(text, label)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = compile(ast.Expression(tree.body.pop().value), label, "eval")
+    return CompiledTest(cell.grade_id, cell.points, compile(tree, label, "exec"), last)
+
+
+@dataclass
+class Course:
+    """What a grading process keeps per source notebook."""
+
+    source: object
+    tests: list = field(default_factory=list)
+    locked: list = field(default_factory=list)
+
+    @classmethod
+    def prepare(cls, source):
+        tests = [compile_test(c) for c in source.tests]
+        locked = [
+            compile(python_source(c.source), f"<cell {c.grade_id}>", "exec")
+            for c in source.cells
+            if c.kind == "locked" and c.cell_type == "code"
+        ]
+        return cls(source, tests, locked)
+
+    def namespace(self):
+        ns = {
+            "__name__": "__main__",
+            "__builtins__": builtins,
+            "get_ipython": _NoIPython,
+        }
+        with _quiet():
+            for code in self.locked:
+                try:
+                    exec(code, ns)
+                except Exception as err:
+                    raise GraderError(
+                        f"a locked cell of the course's notebook failed: {err}"
+                    ) from err
+        return ns
+
+
+@contextlib.contextmanager
+def _quiet():
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+
+
+def run_test(test, ns):
+    """Run one test cell; (score, error or None)."""
+    try:
+        with _quiet():
+            exec(test.body, ns)
+            value = eval(test.last, ns) if test.last is not None else None
+    except KeyboardInterrupt:
+        raise
+    except PartAborted as err:
+        return 0.0, err
+    except Exception as err:
+        return 0.0, err
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return max(0.0, min(float(value), test.points)), None
+    return test.points, None
+
+
+# ----------------------------------------------------------------- a notebook
+
+
+@dataclass
+class NotebookResult:
+    notebook: str
+    status: str  # graded, failed
+    reason: str | None
+    warnings: list
+    grades: dict  # grade_id -> {"score", "max", "message"}
+    cpu: float = 0.0
+    wall: float = 0.0
+    restarts: int = 0
+
+    def as_dict(self):
+        return dict(self.__dict__)
+
+
+def _first_line(err):
+    text = f"{type(err).__name__}: {err}"
+    return text.splitlines()[0][:300] if text else ""
+
+
+def grade_notebook(course: Course, submission_path, env, limits, files):
+    """(NotebookResult, autograded notebook) for one submitted notebook."""
+    source = course.source
+    t0 = time.monotonic()
+    try:
+        submitted = read_submission(submission_path)
+    except Malformed as err:
+        grades = {
+            t.grade_id: {"score": 0.0, "max": t.points, "message": str(err)}
+            for t in course.tests
+        }
+        banner = f"**This submission could not be graded:** {err}"
+        nb = graded_notebook(source, unreadable_steps(source, str(err)), banner)
+        return NotebookResult(source.name, "failed", str(err), [], grades), nb
+    steps, notes = merge(source, submitted)
+    session = Session(env, files, steps, limits, list(source.proxied), source.proxied)
+    ns = course.namespace()
+    tests = {t.grade_id: t for t in course.tests}
+    grades = {}
+    try:
+        for step in steps:
+            if step.kind != "test":
+                continue
+            test = tests[step.grade_id]
+            score, err, out = _grade_part(session, test, ns)
+            step.outputs = _outputs(out, err)
+            grades[test.grade_id] = {
+                "score": score,
+                "max": test.points,
+                "message": None if err is None else _first_line(err),
+            }
+    finally:
+        session.close()
+    for test in course.tests:  # a test cell the merge did not place (cannot happen)
+        grades.setdefault(
+            test.grade_id, {"score": 0.0, "max": test.points, "message": "?"}
+        )
+    banner = None
+    if notes:
+        banner = "**Notes from the grader:**\n\n" + "\n".join(f"- {n}" for n in notes)
+    nb = graded_notebook(source, steps, banner)
+    result = NotebookResult(
+        source.name,
+        "graded",
+        None,
+        notes,
+        grades,
+        cpu=round(session.cpu_used(), 3),
+        wall=round(time.monotonic() - t0, 3),
+        restarts=max(session.restarts, 0),
+    )
+    return result, nb
+
+
+def _grade_part(session, test, ns):
+    try:
+        bindings = session.begin_part()
+    except BudgetExhausted as err:
+        return 0.0, err, ""
+    except ChildFailure as err:
+        return 0.0, err, ""
+    ns.update(bindings)
+    score, err = run_test(test, ns)
+    return score, err, session.part_stdout()
+
+
+__all__ = ["Course", "GraderError", "NotebookResult", "Step", "grade_notebook"]

@@ -16,6 +16,7 @@ c.CourseDirectory.db_assignments = [
     {"name": "03-padding"},
     {"name": "04-pooling"},
     {"name": "05-conv-vs-linear"},
+    {"name": "06-receptive-field"},
     {"name": "08-backward"},
 ]
 

@@ -43,8 +43,9 @@ def ones_conv(K, S=1, D=1):
 
 
 def out_len(n, K, S=1, P=0, D=1):
-    return F.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, K), stride=S,
-                    padding=P, dilation=D).shape[-1]
+    return F.conv1d(
+        torch.zeros(1, 1, n), torch.zeros(1, 1, K), stride=S, padding=P, dilation=D
+    ).shape[-1]
 
 
 def test_notes_counterexample(glued):
@@ -69,8 +70,9 @@ def test_cone_fields(glued, level):
     for _, S, _ in layers[:level]:
         jump *= S
     assert int(value(glued, f"cone_j{level}")) == jump
-    added = extent_1d(layers[:level]) - (extent_1d(layers[: level - 1])
-                                        if level > 1 else 1)
+    added = extent_1d(layers[:level]) - (
+        extent_1d(layers[: level - 1]) if level > 1 else 1
+    )
     assert int(value(glued, f"cone_add{level}")) == added
 
 
@@ -87,8 +89,15 @@ def test_growth_after_ten_layers(glued):
 
 def test_seven_layer_stack(glued):
     """Does the 2-D stack's centre neuron get gradient from a full r×r square?"""
-    modules = [ones_conv(3), ones_conv(3), ones_conv(3, S=2), nn.AvgPool2d(2),
-               ones_conv(3, D=2), ones_conv(3), ones_conv(3)]
+    modules = [
+        ones_conv(3),
+        ones_conv(3),
+        ones_conv(3, S=2),
+        nn.AvgPool2d(2),
+        ones_conv(3, D=2),
+        ones_conv(3),
+        ones_conv(3),
+    ]
     g = gradient_2d(modules)
     rows, cols = torch.nonzero(g, as_tuple=True)
     side = int(rows.max() - rows.min() + 1)
@@ -136,8 +145,15 @@ def test_effective_field_spread(glued):
 
 def test_effective_field_centre_share(glued):
     """Does the middle half (per side) of the field carry the glued gradient share?"""
-    modules = [ones_conv(3), ones_conv(3), ones_conv(3, S=2), nn.AvgPool2d(2),
-               ones_conv(3, D=2), ones_conv(3), ones_conv(3)]
+    modules = [
+        ones_conv(3),
+        ones_conv(3),
+        ones_conv(3, S=2),
+        nn.AvgPool2d(2),
+        ones_conv(3, D=2),
+        ones_conv(3),
+        ones_conv(3),
+    ]
     g = gradient_2d(modules)
     rows, cols = torch.nonzero(g, as_tuple=True)
     r, lo_r, lo_c = 41, int(rows.min()), int(cols.min())

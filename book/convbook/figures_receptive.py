@@ -68,22 +68,43 @@ def draw_cone(ax, layers, names, n_in, top_index=None):
             for k in range(K):
                 src = i * S + k * D
                 hot = i in sets[level]
-                ax.plot([xs[level - 1][src], xs[level][i]], [level - 1, level],
-                        color=CONE_COLOR if hot else IDLE_COLOR,
-                        lw=1.4 if hot else 0.6, zorder=2 if hot else 1)
+                ax.plot(
+                    [xs[level - 1][src], xs[level][i]],
+                    [level - 1, level],
+                    color=CONE_COLOR if hot else IDLE_COLOR,
+                    lw=1.4 if hot else 0.6,
+                    zorder=2 if hot else 1,
+                )
     for level, n in enumerate(lengths):
         hot = np.isin(np.arange(n), list(sets[level]))
-        ax.scatter(xs[level], np.full(n, level), s=60, zorder=3,
-                   c=[CONE_COLOR if h else IDLE_COLOR for h in hot], edgecolor="k")
+        ax.scatter(
+            xs[level],
+            np.full(n, level),
+            s=60,
+            zorder=3,
+            c=[CONE_COLOR if h else IDLE_COLOR for h in hot],
+            edgecolor="k",
+        )
         label = names[level]
         if level > 0:
             label += f"  (r = {field_of(lengths[: level + 1], layers[:level])})"
         ax.text(xs[0][-1] + 1.5, level, label, va="center", fontsize=10)
     lo, hi = min(sets[0]), max(sets[0])
-    ax.annotate("", xy=(lo - 0.4, -0.55), xytext=(hi + 0.4, -0.55),
-                arrowprops={"arrowstyle": "<->", "color": CONE_COLOR})
-    ax.text((lo + hi) / 2, -0.95, f"receptive field: {hi - lo + 1} inputs",
-            ha="center", va="center", fontsize=10, color=CONE_COLOR)
+    ax.annotate(
+        "",
+        xy=(lo - 0.4, -0.55),
+        xytext=(hi + 0.4, -0.55),
+        arrowprops={"arrowstyle": "<->", "color": CONE_COLOR},
+    )
+    ax.text(
+        (lo + hi) / 2,
+        -0.95,
+        f"receptive field: {hi - lo + 1} inputs",
+        ha="center",
+        va="center",
+        fontsize=10,
+        color=CONE_COLOR,
+    )
     ax.set_xlim(-1, xs[0][-1] + 10)
     ax.set_ylim(-1.3, len(layers) + 0.5)
     ax.axis("off")

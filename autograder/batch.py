@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 
 from .course import (
@@ -345,7 +346,7 @@ def _record(course, gb, job, answer, key):
     if status == "error":
         shutil.rmtree(job["stage"], ignore_errors=True)
         return Outcome(student, "error", reason, warnings=warnings)
-    score, max_score = _save_grades(gb, course, student, assignment, notebooks, status)
+    score, max_score = _save_grades(gb, course, student, assignment, notebooks)
     replace_dir(job["stage"], course.autograded_dir(student, assignment))
     course.append_log(
         {
@@ -368,8 +369,16 @@ def _record(course, gb, job, answer, key):
     return Outcome(student, status, reason, score, max_score, warnings)
 
 
-def _save_grades(gb, course, student, assignment, notebooks, status):
+def _save_grades(gb, course, student, assignment, notebooks):
     """Replace the student's submission in the gradebook by this result."""
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's, on SQLAlchemy 2
+        return _save(gb, course, student, assignment, notebooks)
+
+
+def _save(gb, course, student, assignment, notebooks):
     from nbgrader.api import MissingEntry
 
     gb.update_or_create_student(student)

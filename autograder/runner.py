@@ -379,39 +379,68 @@ def compile_test(cell):
     return CompiledTest(cell.grade_id, cell.points, compile(tree, label, "exec"), last)
 
 
+class LockedCellCall(Exception):
+    """Locked cells run in the grader only for their definitions."""
+
+
+class _RefusedInLockedCell:
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        raise LockedCellCall(f"{self.__name__} is not called from locked cells here")
+
+
 @dataclass
 class Course:
-    """What a grading process keeps per source notebook."""
+    """What a grading process keeps per source notebook: its compiled cells.
+
+    `program` lists the locked cells and the test cells in the notebook's
+    order, as ("locked", code, before_first_test) and ("test", CompiledTest).
+    """
 
     source: object
-    tests: list = field(default_factory=list)
-    locked: list = field(default_factory=list)
+    program: list = field(default_factory=list)
 
     @classmethod
     def prepare(cls, source):
-        tests = [compile_test(c) for c in source.tests]
-        locked = [
-            compile(python_source(c.source), f"<cell {c.grade_id}>", "exec")
-            for c in source.cells
-            if c.kind == "locked" and c.cell_type == "code"
-        ]
-        return cls(source, tests, locked)
+        program, seen_test = [], False
+        for c in source.cells:
+            if c.kind == "test":
+                program.append(("test", compile_test(c)))
+                seen_test = True
+            elif c.kind == "locked" and c.cell_type == "code":
+                code = compile(python_source(c.source), f"<cell {c.grade_id}>", "exec")
+                program.append(("locked", code, not seen_test))
+        return cls(source, program)
+
+    @property
+    def tests(self):
+        return [item[1] for item in self.program if item[0] == "test"]
 
     def namespace(self):
-        ns = {
+        return {
             "__name__": "__main__",
             "__builtins__": builtins,
             "get_ipython": _NoIPython,
         }
+
+    def run_locked(self, code, early, ns):
+        """A locked cell, for what it defines. Student functions are not called
+        from here (a locked cell that times them, say, runs in the sandbox as
+        part of the notebook); an error before the first test is the course's."""
+        for name in self.source.proxied:
+            ns[name] = _RefusedInLockedCell(name)
         with _quiet():
-            for code in self.locked:
-                try:
-                    exec(code, ns)
-                except Exception as err:
+            try:
+                exec(code, ns)
+            except LockedCellCall:
+                pass
+            except Exception as err:
+                if early:
                     raise GraderError(
                         f"a locked cell of the course's notebook failed: {err}"
                     ) from err
-        return ns
 
 
 @contextlib.contextmanager
@@ -480,15 +509,16 @@ def grade_notebook(course: Course, submission_path, env, limits, files):
     steps, notes = merge(source, submitted)
     session = Session(env, files, steps, limits, list(source.proxied), source.proxied)
     ns = course.namespace()
-    tests = {t.grade_id: t for t in course.tests}
+    test_steps = {s.grade_id: s for s in steps if s.kind == "test"}
     grades = {}
     try:
-        for step in steps:
-            if step.kind != "test":
+        for item in course.program:
+            if item[0] == "locked":
+                course.run_locked(item[1], item[2], ns)
                 continue
-            test = tests[step.grade_id]
+            test = item[1]
             score, err, out = _grade_part(session, test, ns)
-            step.outputs = _outputs(out, err)
+            test_steps[test.grade_id].outputs = _outputs(out, err)
             grades[test.grade_id] = {
                 "score": score,
                 "max": test.points,

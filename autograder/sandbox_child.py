@@ -119,8 +119,69 @@ class _ForbiddenFinder:
         pass
 
 
+class _NoIPython:
+    """get_ipython() in the sandbox: there is no IPython; every call does nothing."""
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _NoIPython()
+
+    def __call__(self, *args, **kwargs):
+        return _NoIPython()
+
+    def __iter__(self):
+        return iter(())
+
+
 def _stub_check(*args, **kwargs):
     """Tests run in the grader, not here: `check` does nothing in the sandbox."""
+
+
+class _GraderOnly:
+    """Anything else from the autograder package: only the grader has it."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(f"{self._name} is only available in the grader")
+
+    def __getattr__(self, attr):
+        if attr.startswith("__") and attr.endswith("__"):
+            raise AttributeError(attr)
+        return _GraderOnly(f"{self._name}.{attr}")
+
+
+class _GraderModule(types.ModuleType):
+    def __getattr__(self, attr):
+        if attr.startswith("__") and attr.endswith("__"):
+            raise AttributeError(attr)
+        if attr == "check" and self.__name__ == "autograder":
+            return _stub_check
+        return _GraderOnly(f"{self.__name__}.{attr}")
+
+
+class _AutograderFinder:
+    """`from autograder import check` (and autograder.*) work, as stubs."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] != "autograder":
+            return None
+        from importlib.machinery import ModuleSpec
+
+        return ModuleSpec(name, _AutograderFinder, is_package=True)
+
+    @staticmethod
+    def create_module(spec):
+        module = _GraderModule(spec.name)
+        module.__path__ = []
+        return module
+
+    @staticmethod
+    def exec_module(module):
+        pass
 
 
 def neuter_process_spawning():
@@ -143,10 +204,7 @@ def neuter_process_spawning():
 def install_stubs():
     neuter_process_spawning()
     sys.meta_path.insert(0, _ForbiddenFinder)
-    autograder = types.ModuleType("autograder")
-    autograder.check = _stub_check
-    autograder.__path__ = []
-    sys.modules["autograder"] = autograder
+    sys.meta_path.insert(0, _AutograderFinder)
 
 
 def block_numpy_convolutions():
@@ -633,6 +691,7 @@ def main(config):
     install_stubs()
     module = types.ModuleType("__main__")
     module.__builtins__ = builtins
+    module.get_ipython = _NoIPython  # magics in cells become get_ipython() calls
     sys.modules["__main__"] = module
     reads, ext, dynload = policy_paths()
     write_root = os.path.realpath(os.getcwd())

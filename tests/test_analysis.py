@@ -22,6 +22,15 @@ from convbook.networks import (
 )
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One CPU thread: far faster than two when other processes share the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def on_meta(cls, **kwargs):
     with torch.device("meta"):
         return cls(**kwargs)
@@ -49,8 +58,11 @@ def by_hand(layers):
 
 def table_rfs(rows, prefix):
     spatial = ("Conv2d", "MaxPool2d")
-    return [(r["type"], r["rf"]) for r in rows
-            if r["name"].startswith(prefix) and r["type"] in spatial]  # fmt: skip
+    return [
+        (r["type"], r["rf"])
+        for r in rows
+        if r["name"].startswith(prefix) and r["type"] in spatial
+    ]
 
 
 @pytest.mark.parametrize("name", list(NETWORKS))
@@ -143,10 +155,15 @@ class TwoBranches(nn.Module):
 
 def test_gradient_matches_recurrence():
     """Is the measured receptive field (non-zero input gradient) the table's?"""
-    net = positive(nn.Sequential(
-        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.AvgPool2d(2),
-        nn.Conv2d(2, 2, 3, dilation=2), nn.Conv2d(2, 1, 3, stride=2),
-    ))  # fmt: skip
+    net = positive(
+        nn.Sequential(
+            nn.Conv2d(1, 2, 3),
+            nn.ReLU(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(2, 2, 3, dilation=2),
+            nn.Conv2d(2, 1, 3, stride=2),
+        )
+    )
     rows = layer_table(net, (1, 1, 48, 48))
     assert [r["rf"] for r in rows] == [3, 3, 4, 12, 16]
     assert gradient_receptive_field(net, (1, 1, 48, 48)) == 16
@@ -158,8 +175,11 @@ def test_branches_take_the_largest():
     rows = layer_table(net, (1, 1, 32, 32))
     # small, large, then a row for the concatenation, which no leaf returned
     assert [(r["type"], r["rf"]) for r in rows] == [
-        ("Conv2d", 1), ("Conv2d", 5), ("TwoBranches", 5), ("Conv2d", 7)
-    ]  # fmt: skip
+        ("Conv2d", 1),
+        ("Conv2d", 5),
+        ("TwoBranches", 5),
+        ("Conv2d", 7),
+    ]
     # The measured field of the 5x5 branch's channel, and of the whole output.
     assert gradient_receptive_field(net[0], (1, 1, 32, 32), channel=1) == 5
     assert gradient_receptive_field(net, (1, 1, 32, 32)) == 7
@@ -191,6 +211,9 @@ def test_blocks_add_up(summaries):
     rows = block_table(model, ["conv1"] + [f"blocks.{i}" for i in range(13)])
     s = summaries["MobileNet v1"]
     assert len(rows) == 1 + 13 + 2  # conv1, 13 blocks, avgpool, fc
-    for key, total in [("params", "params"), ("macs", "macs"),
-                       ("bytes", "activation_bytes")]:  # fmt: skip
+    for key, total in [
+        ("params", "params"),
+        ("macs", "macs"),
+        ("bytes", "activation_bytes"),
+    ]:
         assert sum(r[key] for r in rows) == s[total]

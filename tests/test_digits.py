@@ -6,7 +6,7 @@ import torch
 from convbook.digits import LAYOUT, DigitsCNN, load_data, run
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def one_thread():
     """One CPU thread: far faster than two when other processes share the cores."""
     threads = torch.get_num_threads()
@@ -34,7 +34,7 @@ def test_same_layout_fewer_parameters():
     assert full(x).shape == sep(x).shape == (2, 10)
 
 
-def test_short_training_beats_chance(one_thread):
+def test_short_training_beats_chance():
     """Do two epochs of the standard network reach far above 10% test accuracy?"""
     result = run(separable=False, width=0.5, epochs=2)
     assert result["final_accuracy"] > 0.7
@@ -42,7 +42,7 @@ def test_short_training_beats_chance(one_thread):
     assert result["train_loss"][1] < result["train_loss"][0]
 
 
-def test_seeded(one_thread):
+def test_seeded():
     """Does the same seed give the same training curve?"""
     a = run(separable=True, width=0.25, epochs=1, seed=3)
     b = run(separable=True, width=0.25, epochs=1, seed=3)

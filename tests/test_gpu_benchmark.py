@@ -45,9 +45,19 @@ def test_tiny_cpu_smoke(tmp_path):
     """Does --device cpu --tiny write one sound record per mode and configuration?"""
     out = tmp_path / "smoke.json"
     configs = ["fp32 eager", "compile + bf16 + channels_last"]
-    proc = benchmark("--device", "cpu", "--tiny", "--networks", "MobileNet v1",
-                     "--image-size", "32", "--configs", *configs,
-                     "--out", str(out))  # fmt: skip
+    proc = benchmark(
+        "--device",
+        "cpu",
+        "--tiny",
+        "--networks",
+        "MobileNet v1",
+        "--image-size",
+        "32",
+        "--configs",
+        *configs,
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(out.read_text())
     assert result["tiny"] and result["environment"]["device"] == "cpu"
@@ -65,7 +75,7 @@ def test_tiny_cpu_smoke(tmp_path):
     assert len(result["speedups"]) == 2
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def one_thread():
     """One CPU thread: far faster than two when other processes share the cores."""
     threads = torch.get_num_threads()
@@ -74,11 +84,20 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def test_measure_every_network_on_cpu(one_thread):
+def test_measure_every_network_on_cpu():
     """Does a training step of each network run through measure() on the CPU?"""
     for network in ["AlexNet", "VGG-16", "GoogLeNet"]:
-        r = measure(network, "train", "channels_last", 2, image_size=64, classes=10,
-                    device="cpu", warmup=0, iters=1)  # fmt: skip
+        r = measure(
+            network,
+            "train",
+            "channels_last",
+            2,
+            image_size=64,
+            classes=10,
+            device="cpu",
+            warmup=0,
+            iters=1,
+        )
         assert "error" not in r and r["images_per_s"] > 0, r
 
 
@@ -111,21 +130,76 @@ def test_speedups_and_targets():
     """Are speedups taken against fp32 eager at the same batch size?"""
 
     def rec(network, config, batch, ips, frac=None, precision="tf32"):
-        return dict(network=network, mode="train", config=config, batch_size=batch,
-                    images_per_s=ips, fraction_of_peak=frac,
-                    peak_precision=precision)  # fmt: skip
+        return dict(
+            network=network,
+            mode="train",
+            config=config,
+            batch_size=batch,
+            images_per_s=ips,
+            fraction_of_peak=frac,
+            peak_precision=precision,
+        )
 
     records = [
         rec("VGG-16", "fp32 eager", 32, 100.0, 0.1),
         rec("VGG-16", "bf16", 32, 300.0, 0.4, "bf16"),
         rec("VGG-16", "fp32 eager", 64, 150.0, 0.1),
         rec("VGG-16", "bf16", 64, 200.0, 0.3, "bf16"),
-        {"network": "VGG-16", "mode": "train", "config": "compile", "batch_size": 64,
-         "error": "out of memory"},
-    ]  # fmt: skip
+        {
+            "network": "VGG-16",
+            "mode": "train",
+            "config": "compile",
+            "batch_size": 64,
+            "error": "out of memory",
+        },
+    ]
     rows = {r["batch_size"]: r for r in speedups(records)}
     assert rows[32]["fastest"] == "bf16" and rows[32]["speedup_over_fp32_eager"] == 3
     assert rows[64]["speedup_over_fp32_eager"] == pytest.approx(4 / 3)
     t = targets(records)
     assert t["train_speedup"] == {"VGG-16": 3.0} and t["all_at_least_2x"]
     assert t["vgg16_train_bf16_fraction"] == 0.4 and t["vgg16_at_least_35_percent"]
+
+
+def test_results_page_rendering():
+    """Does a results file render as a summary naming its device, and as a figure?"""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from convbook.figures_gpu import gpu_summary_markdown, plot_throughput
+
+    def rec(network, mode, config, ips, frac, precision):
+        return dict(
+            network=network,
+            mode=mode,
+            config=config,
+            batch_size=8,
+            images_per_s=ips,
+            fraction_of_peak=frac,
+            peak_memory_bytes=2**30,
+            peak_precision=precision,
+            run_started="2026-01-01 00:00:00",
+        )
+
+    records = [
+        rec("VGG-16", mode, config, ips, frac, prec)
+        for mode in ("inference", "train")
+        for config, ips, frac, prec in [
+            ("fp32 eager", 10.0, 0.1, "tf32"),
+            ("bf16", 30.0, 0.3, "bf16"),
+        ]
+    ]
+    result = {
+        "environment": {"device_name": "Test GPU", "torch": "x", "cuda": "y"},
+        "records": records,
+    }
+    text = gpu_summary_markdown(result)
+    assert "**Test GPU**" in text and "2026-01-01" in text
+    assert "| VGG-16 | train | 8 | bf16 | 30 | 3.00 | 1.0 | 30.0% (bf16) |" in text
+    fig, axes = plt.subplots(1, 2)
+    plot_throughput(records, axes, title="Test GPU: ")
+    assert axes[1].get_title() == "Test GPU: train"
+    assert len(axes[0].patches) == 2  # one bar per configuration
+    plt.close(fig)

@@ -20,6 +20,15 @@ PUBLISHED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One CPU thread: far faster than two when other processes share the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def models():
     torch.manual_seed(0)

@@ -272,13 +272,16 @@ def block_table(model: nn.Module, blocks, input_size=(1, 3, 224, 224)) -> list[d
     modules = dict(model.named_modules())
     merged = []
     for row in layer_table(model, input_size):
-        block = next((b for b in blocks if row["name"] == b or
-                      row["name"].startswith(b + ".")), None)  # fmt: skip
+        block = next(
+            (b for b in blocks if row["name"] == b or row["name"].startswith(b + ".")),
+            None,
+        )
         new = row["bytes"] * (not row["inplace"])
         if block is None or not merged or merged[-1]["name"] != block:
             name = block or row["name"]
-            merged.append(row | {"name": name, "bytes": new,
-                                 "type": type(modules[name]).__name__})  # fmt: skip
+            merged.append(
+                row | {"name": name, "bytes": new, "type": type(modules[name]).__name__}
+            )
             continue
         last = merged[-1]
         for key in ("shape", "rf", "jump"):

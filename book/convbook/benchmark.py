@@ -98,9 +98,10 @@ def make_step(model, mode, config, x, y, backend="inductor"):
     ``backend`` is torch.compile's backend for the compiled configurations.
     """
     channels_last, bf16, compiled = CONFIGS[config]
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
+    # In place for the weights: a model reused across configurations is reset.
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=layout)
+    x = x.contiguous(memory_format=layout)
     forward = torch.compile(model, backend=backend) if compiled else model
     autocast = torch.autocast(x.device.type, dtype=torch.bfloat16) if bf16 else None
 
@@ -158,8 +159,12 @@ def measure(
     iters=20,
     peaks=None,
     backend="inductor",
+    model=None,
 ) -> dict:
     """Time one (network, mode, configuration, batch size); one result record.
+
+    ``model``, if given, is that network already built (with ``classes`` outputs),
+    to be reused across measurements; by default each measurement builds its own.
 
     Returns:
     - a dict with the settings, seconds per iteration, images_per_s, peak memory
@@ -173,7 +178,7 @@ def measure(
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     try:
-        model = NETWORKS[network](num_classes=classes).to(device)
+        model = (model or NETWORKS[network](num_classes=classes)).to(device)
         x = torch.randn(batch_size, 3, image_size, image_size, device=device)
         y = torch.randint(0, classes, (batch_size,), device=device)
         step = make_step(model, mode, config, x, y, backend)
@@ -211,6 +216,17 @@ def _free(device, compiled):
         torch.cuda.empty_cache()
 
 
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), else its architecture."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment(device: str) -> dict:
     """The device's name, its row of PEAK_TFLOPS and the library versions."""
     env = {
@@ -230,7 +246,7 @@ def environment(device: str) -> dict:
         )
         env["cudnn"] = torch.backends.cudnn.version()
     else:
-        env |= dict(device_name=platform.processor() or platform.machine())
+        env |= dict(device_name=cpu_model())
         env |= dict(device_kind=None, peak_tflops=None, threads=torch.get_num_threads())
     return env
 
@@ -268,9 +284,13 @@ def targets(records: list[dict]) -> dict:
         if row["mode"] == "train" and row["speedup_over_fp32_eager"] is not None:
             network = row["network"]
             best[network] = max(best.get(network, 0), row["speedup_over_fp32_eager"])
-    fractions = [r.get("fraction_of_peak") for r in records
-                 if r["network"] == "VGG-16" and r["mode"] == "train"
-                 and r.get("peak_precision") == "bf16"]  # fmt: skip
+    fractions = [
+        r.get("fraction_of_peak")
+        for r in records
+        if r["network"] == "VGG-16"
+        and r["mode"] == "train"
+        and r.get("peak_precision") == "bf16"
+    ]
     fractions = [f for f in fractions if f is not None]
     vgg = max(fractions, default=None)
     return {

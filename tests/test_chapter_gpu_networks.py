@@ -1,0 +1,187 @@
+"""The numbers stated by the GPU-networks chapter, recomputed independently."""
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from convbook.digits import DigitsCNN
+from convbook.networks import (
+    INCEPTION_TABLE,
+    NETWORKS,
+    GoogLeNet,
+    count_parameters,
+)
+
+CHAPTER = "gpu-networks"
+KEYS = {
+    "AlexNet": "alexnet",
+    "VGG-16": "vgg",
+    "GoogLeNet": "googlenet",
+    "MobileNet v1": "mobilenet",
+}
+
+
+@pytest.fixture(scope="module")
+def values(glued):
+    """The chapter's glued values, as text without string quotes."""
+    return {k: v.strip("'") for k, v in glued(CHAPTER).items()}
+
+
+def number(text):
+    return float(text.replace(",", ""))
+
+
+def on_meta(cls, **kwargs):
+    with torch.device("meta"):
+        return cls(**kwargs)
+
+
+def forward_macs(model, size=224):
+    """MACs of one forward pass, from PyTorch's FLOP counter."""
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model.eval()(torch.zeros(1, 3, size, size, device="meta"))
+    return counter.get_total_flops() // 2
+
+
+def linear_params(model):
+    return sum(
+        p.numel()
+        for m in model.modules()
+        if isinstance(m, nn.Linear)
+        for p in m.parameters()
+    )
+
+
+def by_hand(layers, rf=1, jump=1):
+    """(rf, jump) after a list of (kernel, stride) layers."""
+    for k, s in layers:
+        rf, jump = rf + (k - 1) * jump, jump * s
+    return rf, jump
+
+
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_parameters_and_macs(values, name):
+    """Are each network's parameters, MACs and linear share stated right?"""
+    model = on_meta(NETWORKS[name])
+    key = KEYS[name]
+    assert number(values[f"{key}_params"]) == count_parameters(model)
+    macs = forward_macs(model)
+    assert values[f"{key}_gmacs"] == f"{macs / 1e9:.2f}"
+    share = 100 * linear_params(model) / count_parameters(model)
+    assert values[f"{key}_linear_params_pct"] == f"{share:.0f}"
+
+
+def test_published_counts(values):
+    """Are the four parameter counts the published figures, and GoogLeNet's 5x5 one
+    larger by 16 weights per filter of the 5x5 branches?"""
+    assert [number(values[f"{k}_params"]) for k in KEYS.values()] == [
+        61_100_840,
+        138_357_544,
+        6_624_904,
+        4_231_976,
+    ]
+    extra = sum(16 * r[4] * r[5] for r in INCEPTION_TABLE.values())
+    assert number(values["googlenet_paper_params"]) == 6_624_904 + extra
+    assert number(values["googlenet_paper_params"]) == count_parameters(
+        on_meta(GoogLeNet, kernel5=5)
+    )
+    assert number(values["q_kernel5_extra"]) == extra
+
+
+def test_ratios(values):
+    """Are VGG-16's ratios to MobileNet and AlexNet stated right?"""
+    macs = {n: forward_macs(on_meta(c)) for n, c in NETWORKS.items()}
+    vgg = macs["VGG-16"]
+    assert values["vgg_over_mobilenet_macs"] == f"{vgg / macs['MobileNet v1']:.0f}"
+    assert values["vgg_over_alexnet_macs"] == f"{vgg / macs['AlexNet']:.0f}"
+    assert int(values["vgg_over_mobilenet_macs"]) == 27
+
+
+def test_vgg_layers(values):
+    """Is conv1_2's cost 224*224*64*64*9 MACs and its output 12.25 MiB?"""
+    assert values["vgg_conv_mmacs"] == f"{224 * 224 * 64 * 64 * 9 / 1e6:,.0f}"
+    assert float(values["vgg_first_out_mib"]) == 64 * 224 * 224 * 4 / 2**20
+    assert number(values["q_fc6_params"]) == 512 * 7 * 7 * 4096 + 4096
+    assert int(values["vgg_depth"]) == 16 and int(values["googlenet_depth"]) == 22
+
+
+def test_alexnet_layers(values):
+    """Are AlexNet's conv2 MACs (27x27x192 outputs of 64x5x5) and fc6 stated right?"""
+    assert values["alexnet_conv2_mmacs"] == f"{27 * 27 * 192 * 64 * 25 / 1e6:.0f}"
+    assert number(values["alexnet_fc6_params"]) == 256 * 6 * 6 * 4096 + 4096
+
+
+def test_receptive_fields(values):
+    """Do the stated receptive fields follow r += (K-1) j, j *= S by hand?"""
+    alex = [(11, 4), (3, 2), (5, 1), (3, 2), (3, 1), (3, 1), (3, 1)]
+    assert int(values["alexnet_conv5_rf"]) == by_hand(alex)[0] == 163
+    assert int(values["alexnet_rf"]) == by_hand(alex + [(3, 2)])[0] == 195
+    assert (int(values["q_pool1_rf"]), int(values["q_pool1_jump"])) == by_hand(alex[:2])
+    vgg = []
+    for convs in (2, 2, 3, 3, 3):
+        vgg += [(3, 1)] * convs + [(2, 2)]
+    assert (
+        (int(values["vgg_conv5_3_rf"]), int(values["vgg_conv5_3_jump"]))
+        == by_hand(vgg[:-1])
+        == (196, 16)
+    )
+    assert (int(values["vgg_rf"]), int(values["vgg_pool5_jump"])) == by_hand(vgg)
+    mobile = [(3, 2)] + [(3, s) for s in (1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1)]
+    assert int(values["mobilenet_rf"]) == by_hand(mobile)[0] == 315
+    # The corner's field starts before the image by the padding the layers add.
+    start, jump = 0, 1
+    for _, s in mobile:
+        start, jump = start - jump, jump * s  # padding 1 everywhere
+    assert values["mob_corner_field"] == f"{start + 315}×{start + 315}" == "158×158"
+    assert values["mob_centre_field"] == "224×224"
+    # GoogLeNet along a 3x3 branch: stem, pools, and one 3x3 per module.
+    stem = [(7, 2), (3, 2), (1, 1), (3, 1), (3, 2)]
+    google = stem + [(3, 1)] * 2 + [(3, 2)] + [(3, 1)] * 5 + [(2, 2)] + [(3, 1)] * 2
+    assert int(values["googlenet_rf"]) == by_hand(google)[0] == 379
+
+
+def test_mobilenet_depthwise_share(values):
+    """Do MobileNet's depthwise convolutions do the stated share of its MACs?"""
+    model = on_meta(NETWORKS["MobileNet v1"])
+    dw = 0
+    size = 112
+    for block in model.blocks:
+        conv = block.depthwise[0]
+        size = -(-size // conv.stride[0])
+        dw += size * size * conv.out_channels * 9
+    total = forward_macs(model)
+    assert values["mobilenet_dw_macs_pct"] == f"{100 * dw / total:.1f}"
+
+
+def test_digits(values):
+    """Are the digits runs' parameter counts right and their accuracies plausible?"""
+    assert int(values["digits_test"]) == 450 and int(values["digits_train"]) == 1347
+    for kind in ("standard", "separable"):
+        for width, tag in ((0.5, 5), (1.0, 10)):
+            model = DigitsCNN(separable=kind == "separable", width=width)
+            assert number(values[f"digits_{kind}_{tag}_params"]) == count_parameters(
+                model
+            )
+            assert 75 < float(values[f"digits_{kind}_{tag}_acc"]) <= 100
+    ratio = number(values["digits_standard_10_params"]) / number(
+        values["digits_separable_10_params"]
+    )
+    assert values["digits_param_ratio"] == f"{ratio:.1f}"
+
+
+def test_cpu_section(values):
+    """Was the CPU timed on one thread, with FLOP ratio of the measured size?"""
+    assert int(values["cpu_threads"]) == 1
+    vgg = forward_macs(on_meta(NETWORKS["VGG-16"], num_classes=10), size=64)
+    mob = forward_macs(on_meta(NETWORKS["MobileNet v1"], num_classes=10), size=64)
+    assert values["cpu_flops_ratio"] == f"{vgg / mob:.0f}"
+    assert float(values["cpu_mob_vs_vgg"]) > 0
+
+
+def test_intensity(values):
+    """Are the MACs per byte of the depthwise layer and VGG's conv3_2 right?"""
+    dw = 56 * 56 * 128 * 9 / (4 * (2 * 128 * 56 * 56 + 128 * 9))
+    vgg = 56 * 56 * 256 * 256 * 9 / (4 * (2 * 256 * 56 * 56 + 256 * 256 * 9))
+    assert values["q_dw_intensity"] == f"{dw:.1f}"
+    assert values["q_vgg_intensity"] == f"{vgg:.0f}"

@@ -38,7 +38,7 @@ from .notebook import (
     stream_output,
     unreadable_steps,
 )
-from .sandbox import Child, ChildFailure
+from .sandbox import Child, ChildFailure, Deadline
 
 OUTPUT_KEPT = 4000  # characters of a student's printed output kept per cell
 
@@ -143,8 +143,7 @@ class Session:
         self.bindings = {}
         self.part_out = []
         self.aborted = None
-        self.part_cpu0 = 0.0
-        self.part_wall0 = 0.0
+        self.part_start = (0.0, 0.0, 0.0)
 
     # -- budget
 
@@ -164,14 +163,18 @@ class Session:
                 "was used up before this part"
             )
 
-    def deadlines(self, cpu_start, wall_start):
-        """Absolute (child CPU, monotonic) deadlines for a step or part."""
-        child_cpu0 = self.child.cpu_seconds()
-        notebook_left = self.limits.notebook_cpu - self.cpu_used()
-        cpu = min(cpu_start + self.limits.part_cpu, child_cpu0 + max(notebook_left, 0))
-        notebook_wall_end = self.started + self.limits.notebook_wall
-        wall = min(wall_start + self.limits.part_wall, notebook_wall_end)
-        return cpu, wall
+    def deadlines(self, cpu_start, idle_start, wall_start):
+        """The Deadline of a step or part that started at these readings."""
+        limits = self.limits
+        notebook_left = max(limits.notebook_cpu - self.cpu_used(), 0)
+        cpu = min(cpu_start + limits.part_cpu, self.child.cpu_seconds() + notebook_left)
+        notebook_end = self.started + limits.notebook_wall
+        wall = min(wall_start + 10 * limits.part_wall, notebook_end)
+        return Deadline(cpu=cpu, idle=idle_start + limits.part_wall, wall=wall)
+
+    def now(self):
+        """(cpu, idle, wall) readings for the current child."""
+        return self.child.cpu_seconds(), self.child.idle, time.monotonic()
 
     # -- the child
 
@@ -201,8 +204,7 @@ class Session:
         for i, step in enumerate(self.steps):
             if i in self.fatal:
                 continue
-            cpu0, wall0 = self.child.cpu_seconds(), time.monotonic()
-            cpu, wall = self.deadlines(cpu0, wall0)
+            deadline = self.deadlines(*self.now())
             header = {
                 "op": "exec",
                 "filename": step.label,
@@ -210,7 +212,7 @@ class Session:
             }
             try:
                 reply, _ = self.child.request(
-                    header, [], cpu, wall, f"the cell {step.label}"
+                    header, [], deadline, f"the cell {step.label}"
                 )
             except ChildFailure as err:
                 self.fatal[i] = str(err)
@@ -227,9 +229,9 @@ class Session:
 
     def _bind(self):
         what = "listing the notebook's functions"
-        cpu, wall = self.deadlines(self.child.cpu_seconds(), time.monotonic())
+        deadline = self.deadlines(*self.now())
         reply, _ = self.child.request(
-            {"op": "kinds", "names": self.names}, [], cpu, wall, what
+            {"op": "kinds", "names": self.names}, [], deadline, what
         )
         kinds = reply.get("kinds") if isinstance(reply.get("kinds"), dict) else {}
         self.bindings = {}
@@ -243,9 +245,9 @@ class Session:
                 self.bindings[name] = MissingName(name, self._why_missing(name))
 
     def _get(self, name):
-        cpu, wall = self.deadlines(self.child.cpu_seconds(), time.monotonic())
+        deadline = self.deadlines(*self.now())
         reply, body = self.child.request(
-            {"op": "get", "name": name}, [], cpu, wall, name
+            {"op": "get", "name": name}, [], deadline, name
         )
         if not reply.get("ok"):
             return MissingName(
@@ -276,8 +278,7 @@ class Session:
         self.check_budget()
         if self.child is None or not self.child.alive():
             self.start()
-        self.part_cpu0 = self.child.cpu_seconds()
-        self.part_wall0 = time.monotonic()
+        self.part_start = self.now()
         return self.bindings
 
     def call(self, name, args, kwargs):
@@ -295,9 +296,9 @@ class Session:
             raise GraderError(
                 f"cannot send the arguments of {name} to the sandbox: {err}"
             ) from err
-        cpu, wall = self.deadlines(self.part_cpu0, self.part_wall0)
+        deadline = self.deadlines(*self.part_start)
         try:
-            reply, body = self.child.request(header, blobs, cpu, wall, f"{name}(...)")
+            reply, body = self.child.request(header, blobs, deadline, f"{name}(...)")
         except ChildFailure as err:
             self.aborted = self._abort_message(err)
             self._retire()
@@ -317,7 +318,7 @@ class Session:
         if "CPU time limit" in text:
             text += f" (limit: {self.limits.part_cpu:g} s of CPU time per part)"
         elif "did not finish in time" in text:
-            text += f" (limit: {self.limits.part_wall:g} s per part)"
+            text += f" (it waited more than {self.limits.part_wall:g} s in one part)"
         return text
 
     def part_stdout(self):

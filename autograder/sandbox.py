@@ -122,7 +122,15 @@ HIDDEN = (
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may use. Times are CPU seconds unless named wall."""
+    """What one submission may use.
+
+    part_cpu: CPU seconds the student's code may use in one part (test cell).
+    part_wall: seconds it may spend waiting (sleeping, blocked) instead of
+      computing in one part; a part also ends after 10 times this in all.
+      Time the process spends ready to run but starved of a core (a loaded
+      machine) counts for neither, so scores do not depend on the load.
+    notebook_cpu / notebook_wall: the same budgets for a whole notebook.
+    """
 
     part_cpu: float = 60.0
     part_wall: float = 180.0
@@ -139,6 +147,16 @@ class Limits:
 
 class ChildFailure(Exception):
     """The student's process hung, died, or broke the protocol."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When to give up on a request, in the child's CPU seconds, the child's
+    idle seconds (waiting while not runnable), and time.monotonic()."""
+
+    cpu: float
+    idle: float
+    wall: float
 
 
 # ----------------------------------------------------------------- Linux bits
@@ -443,6 +461,8 @@ class Child:
             os.close(rep_w)
         self.cpu_at_exit = None
         self.next_id = 0
+        self.idle = 0.0  # seconds spent waiting for it while it was not runnable
+        self._last_tick = time.monotonic()
 
     # -- process state
 
@@ -520,17 +540,19 @@ class Child:
 
     # -- messages
 
-    def request(self, header, blobs, cpu_deadline, wall_deadline, what):
-        """Send one request and wait for its reply within both deadlines.
+    def request(self, header, blobs, deadline, what):
+        """Send one request and wait for its reply within the deadline.
 
-        cpu_deadline is in the child's own CPU seconds (absolute), wall_deadline
-        in time.monotonic() seconds. Returns (reply header, body).
+        Returns (reply header, body); raises ChildFailure (and kills the
+        child) if it runs out of CPU time, waits too long, dies, or answers
+        with something that is not a reply.
         """
         self.next_id += 1
         header = {**header, "id": self.next_id}
+        self._last_tick = time.monotonic()
         try:
-            self._send(wire.pack(header, blobs), cpu_deadline, wall_deadline, what)
-            reply, body = self._receive(cpu_deadline, wall_deadline, what)
+            self._send(wire.pack(header, blobs), deadline, what)
+            reply, body = self._receive(deadline, what)
         except ChildFailure:
             self.kill()
             raise
@@ -539,19 +561,30 @@ class Child:
             raise ChildFailure(f"the student's process sent a garbled reply to {what}")
         return reply, body
 
-    def _check(self, cpu_deadline, wall_deadline, what):
+    def _state(self):
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
+                return f.read().rsplit(b")", 1)[1].split()[0].decode()
+        except (OSError, IndexError):
+            return "?"
+
+    def _check(self, deadline, what):
+        now = time.monotonic()
+        if self._state() != "R":  # sleeping or blocked, not starved of a core
+            self.idle += now - self._last_tick
+        self._last_tick = now
         if not self.alive():
             raise ChildFailure(
                 f"the student's process ended during {what}: {self.death()}"
             )
-        if self.cpu_seconds() > cpu_deadline:
+        if self.cpu_seconds() > deadline.cpu:
             self.kill()
             raise ChildFailure(f"{what} ran past its CPU time limit; it was stopped")
-        if time.monotonic() > wall_deadline:
+        if self.idle > deadline.idle or now > deadline.wall:
             self.kill()
             raise ChildFailure(f"{what} did not finish in time; it was stopped")
 
-    def _send(self, data, cpu_deadline, wall_deadline, what):
+    def _send(self, data, deadline, what):
         view = memoryview(data)
         while view:
             _, ready, _ = select.select([], [self.req_w], [], 0.05)
@@ -565,14 +598,14 @@ class Child:
                 except BlockingIOError:
                     pass
             else:
-                self._check(cpu_deadline, wall_deadline, what)
+                self._check(deadline, what)
 
-    def _read(self, n, cpu_deadline, wall_deadline, what):
+    def _read(self, n, deadline, what):
         chunks, got = [], 0
         while got < n:
             ready, _, _ = select.select([self.rep_r], [], [], 0.05)
             if not ready:
-                self._check(cpu_deadline, wall_deadline, what)
+                self._check(deadline, what)
                 continue
             chunk = os.read(self.rep_r, min(n - got, 1 << 20))
             if not chunk:
@@ -583,16 +616,16 @@ class Child:
             got += len(chunk)
         return b"".join(chunks)
 
-    def _receive(self, cpu_deadline, wall_deadline, what):
+    def _receive(self, deadline, what):
         limit = self.limits.output_mb << 20
-        frame = self._read(wire.FRAME.size, cpu_deadline, wall_deadline, what)
+        frame = self._read(wire.FRAME.size, deadline, what)
         try:
             head_len, body_len = wire.unpack_frame(frame, limit)
-            head = self._read(head_len, cpu_deadline, wall_deadline, what)
+            head = self._read(head_len, deadline, what)
             header = wire.decode_header(head)
         except wire.WireError as err:
             raise ChildFailure(f"{what}: {err}") from None
-        body = self._read(body_len, cpu_deadline, wall_deadline, what)
+        body = self._read(body_len, deadline, what)
         return header, body
 
 
@@ -604,10 +637,8 @@ def _probe(level, course_root):
     child = None
     try:
         child = Child(env, [])
-        deadline = time.monotonic() + 60
-        reply, _ = child.request(
-            {"op": "kinds", "names": []}, [], 60, deadline, "the isolation probe"
-        )
+        deadline = Deadline(cpu=60, idle=60, wall=time.monotonic() + 120)
+        reply, _ = child.request({"op": "kinds", "names": []}, [], deadline, "a probe")
         return reply.get("ok") is True
     except (ChildFailure, OSError):
         return False

@@ -56,7 +56,7 @@ def test_notes_counterexample(glued):
 
 
 def test_dilated_kernel_span(glued):
-    """Is a 3-tap kernel of dilation 2 the only output of an input of the glued size?"""
+    """Does a dilated 3-tap kernel give one output on an input of the glued span?"""
     r = int(value(glued, "r_k3d2"))
     assert out_len(r, 3, D=2) == 1 and r == 5
 

@@ -158,7 +158,12 @@ def main(argv=None):
     s = settings(args)
     if args.device == "cpu" and s["threads"]:
         torch.set_num_threads(s["threads"])
+    if args.device == "cuda":
+        # Let cuDNN pick the fastest algorithm for each (fixed) shape, in every
+        # configuration alike, fp32 eager included.
+        torch.backends.cudnn.benchmark = True
     env = environment(args.device)
+    env["cudnn_benchmark"] = torch.backends.cudnn.benchmark
     print(f"{env['device_name']}, torch {env['torch']}, CUDA {env['cuda']}", flush=True)
     options = dict(
         image_size=s["image_size"],
@@ -171,6 +176,10 @@ def main(argv=None):
     )
     records, start = [], time.time()
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    out = args.out or DEFAULT_OUT
+    old = json.loads(out.read_text()) if args.append and out.exists() else None
+    if old is not None:
+        merge(old, env, [])  # refuses now, not after the first measurement
     for network in s["networks"]:
         for batch_size in s["batch_sizes"]:
             for mode in s["modes"]:
@@ -179,21 +188,26 @@ def main(argv=None):
                     r["run_started"] = stamp
                     print_record(r)
                     records.append(r)
-    out = args.out or DEFAULT_OUT
-    if args.append and out.exists():
-        records = merge(json.loads(out.read_text()), env, records)
+                    # Written after every measurement: a run cut short keeps its part.
+                    write(out, old, env, s, args.tiny, time.time() - start, records)
+    print(f"wrote {out}")
+
+
+def write(out, old, env, s, tiny, seconds, records):
+    """The results file: this run's records, merged into ``old`` if appending."""
+    if old is not None:
+        records = merge(old, env, records)
     result = {
         "environment": env,
         "settings": s,
-        "tiny": args.tiny,
-        "wall_seconds": time.time() - start,
+        "tiny": tiny,
+        "wall_seconds": seconds,
         "records": records,
         "speedups": speedups(records),
         "targets": targets(records),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {out}")
 
 
 def merge(old, env, records):

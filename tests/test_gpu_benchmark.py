@@ -203,3 +203,36 @@ def test_results_page_rendering():
     assert axes[1].get_title() == "Test GPU: train"
     assert len(axes[0].patches) == 2  # one bar per configuration
     plt.close(fig)
+
+
+def test_append_merges_by_setting():
+    """Does --append keep the old file's other settings, replace the same ones, and
+    refuse results from another device?"""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_networks", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+
+    def rec(network, batch, ips):
+        return dict(
+            network=network,
+            mode="train",
+            config="bf16",
+            batch_size=batch,
+            image_size=224,
+            images_per_s=ips,
+        )
+
+    env = {"device_name": "GPU A"}
+    old = {
+        "environment": env,
+        "records": [rec("VGG-16", 32, 1.0), rec("AlexNet", 32, 2.0)],
+    }
+    merged = script.merge(old, env, [rec("VGG-16", 32, 5.0)])
+    assert sorted((r["network"], r["images_per_s"]) for r in merged) == [
+        ("AlexNet", 2.0),
+        ("VGG-16", 5.0),
+    ]
+    with pytest.raises(SystemExit):
+        script.merge(old, {"device_name": "GPU B"}, [])

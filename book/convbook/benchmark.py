@@ -174,20 +174,26 @@ def measure(
     """
     record = dict(network=network, mode=mode, config=config)
     record |= dict(batch_size=batch_size, image_size=image_size)
+    record |= dict(warmup=warmup, iters=iters)
     torch.manual_seed(0)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
+    error = None
     try:
-        model = (model or NETWORKS[network](num_classes=classes)).to(device)
+        if model is None:
+            model = NETWORKS[network](num_classes=classes)
+        model = model.to(device)
         x = torch.randn(batch_size, 3, image_size, image_size, device=device)
         y = torch.randint(0, classes, (batch_size,), device=device)
         step = make_step(model, mode, config, x, y, backend)
         warm, seconds = time_step(step, device, warmup, iters)
-    except torch.cuda.OutOfMemoryError as err:
-        return {**record, "error": f"out of memory: {str(err).splitlines()[0]}"}
-    finally:
-        model = x = y = step = None
-        _free(device, compiled=CONFIGS[config][2])
+    except Exception as err:  # out of memory, a compiler failure: record, go on
+        error = f"{type(err).__name__}: {(str(err).splitlines() or [''])[0]}"
+    # Outside the except block, so that the traceback no longer holds the tensors.
+    model = x = y = step = None
+    _free(device, compiled=CONFIGS[config][2])
+    if error is not None:
+        return {**record, "error": error}
     flops = forward_flops(network, batch_size, image_size, classes)
     flops *= TRAIN_FLOPS_PER_FORWARD if mode == "train" else 1
     precision = peak_precision(config, device)

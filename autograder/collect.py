@@ -41,6 +41,7 @@ class Entry:
     size: int
     read: object  # () -> bytes
     order: int = 0
+    unsafe: bool = False
 
 
 @dataclass
@@ -110,10 +111,13 @@ def entries(source):
         raise FileNotFoundError(f"{source} is neither a folder nor a zip file")
     for i, e in enumerate(found):
         e.order = i
+        parts = PurePosixPath(e.path).parts
+        e.unsafe = e.path.startswith("/") or ".." in parts
     return [
         e
         for e in found
-        if not set(PurePosixPath(e.path).parts) & JUNK
+        if e.unsafe
+        or not set(PurePosixPath(e.path).parts) & JUNK
         and not any(p.startswith(".") for p in PurePosixPath(e.path).parts)
     ]
 
@@ -191,6 +195,9 @@ def collect(course, assignment, source, pattern=None):
     report = Report()
     per_student = {}
     for entry in _strip_wrapper(entries(source), assignment):
+        if entry.unsafe:
+            report.unplaced.append((entry.path, "unsafe file path"))
+            continue
         try:
             raw_student, rel = parse(entry, assignment, expected, regex)
         except ValueError as err:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -54,7 +55,9 @@ class Course:
                 f"{self.root} has no nbgrader_config.py: not a course folder"
             )
         self.config = _load_config(self.root)
-        self.coursedir = CourseDirectory(config=self.config)
+        quiet = logging.getLogger("autograder.course")
+        quiet.setLevel(logging.ERROR)  # nbgrader's own options trip its warnings
+        self.coursedir = CourseDirectory(config=self.config, log=quiet)
         self.coursedir.root = str(self.root)
         self.db_url = self.coursedir.db_url
         self.course_id = self.coursedir.course_id

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 
 from .course import (
     Course,
+    CourseError,
     content_hash,
     grading_key,
     now,
     read_timestamp,
     replace_dir,
-    submission_files,
 )
 from .sandbox import Limits, describe_isolation, detect_isolation
 
@@ -50,7 +50,7 @@ class _Proc:
     def __init__(self, index, config, log_dir):
         self.index = index
         log_dir.mkdir(parents=True, exist_ok=True)
-        self.log = open(log_dir / f"worker-{index}.log", "ab")
+        self.log = open(log_dir / f"worker-{index}.log", "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.worker", json.dumps(config)],
             stdin=subprocess.PIPE,
@@ -230,6 +230,24 @@ class Summary:
         return "\n".join(lines)
 
 
+class BatchRunning(CourseError):
+    """Another batch is grading this course right now."""
+
+
+def _lock(course):
+    """Hold an exclusive lock on the course's grading state (released at exit)."""
+    import fcntl
+
+    course.state_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(course.state_dir / "lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise BatchRunning("another grading batch is running on this course") from None
+    return handle
+
+
 def grade(
     course: Course,
     assignment,
@@ -241,6 +259,16 @@ def grade(
     progress=None,
 ):
     """Grade every (or the named) submission of an assignment; a Summary."""
+    lock = _lock(course)
+    try:
+        return _grade(
+            course, assignment, students, jobs, force, limits, isolation, progress
+        )
+    finally:
+        lock.close()
+
+
+def _grade(course, assignment, students, jobs, force, limits, isolation, progress):
     t0 = time.monotonic()
     limits = limits or Limits()
     notebooks = course.notebooks(assignment)
@@ -255,8 +283,8 @@ def grade(
     with course.gradebook() as gb:
         for student, folder in found.items():
             try:
-                digest = content_hash(submission_files(folder))
-            except (ValueError, OSError) as err:
+                digest = content_hash(folder)
+            except OSError as err:
                 digest = f"unreadable: {err}"
             last = log.get((student, assignment))
             if not force and _up_to_date(

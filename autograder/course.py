@@ -206,13 +206,10 @@ def read_timestamp(folder):
         return None
 
 
-def submission_files(folder):
-    """[(relative path, bytes)] of a submission's regular files (no symlinks).
-
-    Raises ValueError if the folder holds more than MAX_SUBMISSION_BYTES.
-    """
+def _regular_files(folder):
+    """Relative paths (NFC) and paths of a folder's regular files, sorted."""
     folder = Path(folder)
-    files, total = [], 0
+    found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(
             d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
@@ -221,23 +218,39 @@ def submission_files(folder):
             path = Path(dirpath) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            total += path.stat().st_size
-            if total > MAX_SUBMISSION_BYTES:
-                raise ValueError(
-                    f"the submission folder holds more than "
-                    f"{MAX_SUBMISSION_BYTES >> 20} MiB"
-                )
             rel = unicodedata.normalize("NFC", str(path.relative_to(folder)))
-            files.append((rel, path.read_bytes()))
-    return files
+            found.append((rel, path))
+    return found
 
 
-def content_hash(files):
+def submission_files(folder, notebooks=()):
+    """([(relative path, bytes)], skipped) for the student's working folder.
+
+    The notebooks come first; other files follow while they fit in
+    MAX_SUBMISSION_BYTES. Symlinks are never followed.
+    """
+    files, skipped, total = [], [], 0
+    entries = _regular_files(folder)
+    entries.sort(key=lambda e: (e[0] not in notebooks, e[0]))
+    for rel, path in entries:
+        size = path.stat().st_size
+        if total + size > MAX_SUBMISSION_BYTES:
+            skipped.append(rel)
+            continue
+        total += size
+        files.append((rel, path.read_bytes()))
+    return files, skipped
+
+
+def content_hash(folder):
+    """sha256 over the names and bytes of a submission's regular files."""
     digest = hashlib.sha256()
-    for rel, data in files:
+    for rel, path in _regular_files(folder):
         digest.update(rel.encode("utf-8") + b"\0")
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
+        digest.update(path.stat().st_size.to_bytes(8, "big"))
+        with open(path, "rb") as f:
+            for chunk in iter(lambda f=f: f.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -38,7 +38,7 @@ from .notebook import (
     stream_output,
     unreadable_steps,
 )
-from .sandbox import Child, ChildFailure, Deadline
+from .sandbox import Child, ChildFailure, Deadline, SandboxUnavailable
 
 OUTPUT_KEPT = 4000  # characters of a student's printed output kept per cell
 
@@ -525,6 +525,8 @@ def grade_notebook(course: Course, submission_path, env, limits, files):
                 "max": test.points,
                 "message": None if err is None else _first_line(err),
             }
+    except SandboxUnavailable as err:
+        raise GraderError(str(err)) from err
     finally:
         session.close()
     for test in course.tests:  # a test cell the merge did not place (cannot happen)

@@ -149,6 +149,10 @@ class ChildFailure(Exception):
     """The student's process hung, died, or broke the protocol."""
 
 
+class SandboxUnavailable(Exception):
+    """The sandbox did not start: a problem of this machine, not the student's."""
+
+
 @dataclass(frozen=True)
 class Deadline:
     """When to give up on a request, in the child's CPU seconds, the child's
@@ -278,7 +282,8 @@ class Plan:
                     pass  # a user namespace may not remount some file systems
             os.close(fd)
         os.makedirs(self.work, mode=0o755, exist_ok=True)
-        size = max(4 * self.limits.file_mb, 16)
+        data = sum(len(d) for _, d in self.files) >> 20
+        size = max(4 * self.limits.file_mb, 16) + 2 * data
         ids = f",uid={owner},gid={owner}" if owner is not None else ""
         _mount("tmpfs", self.work, "tmpfs", hidden_flags, f"size={size}m,mode=700{ids}")
         self._write_files(owner)
@@ -462,8 +467,8 @@ class Child:
                 start_new_session=True,
                 env=environ,
             )
-        except subprocess.SubprocessError as err:
-            raise ChildFailure(
+        except (subprocess.SubprocessError, OSError) as err:
+            raise SandboxUnavailable(
                 f"could not start the sandbox: {self.stderr_tail()}"
             ) from err
         finally:
@@ -650,7 +655,7 @@ def _probe(level, course_root):
         deadline = Deadline(cpu=60, idle=60, wall=time.monotonic() + 120)
         reply, _ = child.request({"op": "kinds", "names": []}, [], deadline, "a probe")
         return reply.get("ok") is True
-    except (ChildFailure, OSError):
+    except (ChildFailure, SandboxUnavailable, OSError):
         return False
     finally:
         if child is not None:

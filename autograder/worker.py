@@ -57,24 +57,23 @@ class Worker:
         folder = Path(job["folder"])
         stage = Path(job["stage"])
         stage.mkdir(parents=True, exist_ok=True)
-        try:
-            files = submission_files(folder)
-        except (ValueError, OSError) as err:
-            files, folder_problem = [], str(err)
-        else:
-            folder_problem = None
+        names = [Path(p).name for p in job["notebooks"]]
+        files, skipped = submission_files(folder, names)
         results = []
         for source_path in job["notebooks"]:
             course = self.course(source_path)
             name = Path(source_path).name
             try:
-                if folder_problem:
-                    raise GraderError(folder_problem)
                 result, nb = grade_notebook(
                     course, folder / name, self.env, self.limits, files
                 )
             except GraderError as err:
                 return {"status": "error", "reason": str(err), "notebooks": []}
+            if skipped and result.status == "graded":
+                result.warnings.append(
+                    "files left out of the working folder (too large): "
+                    + ", ".join(skipped[:5])
+                )
             import nbformat
 
             nbformat.write(nb, stage / name)

@@ -17,6 +17,7 @@ c.CourseDirectory.db_assignments = [
     {"name": "04-pooling"},
     {"name": "05-conv-vs-linear"},
     {"name": "06-receptive-field"},
+    {"name": "07-separable"},
     {"name": "08-backward"},
 ]
 

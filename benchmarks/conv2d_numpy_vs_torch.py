@@ -123,7 +123,8 @@ def time_layers(layers, conv2d, repeats, warmup):
     """Median wall and CPU times of both libraries for every layer.
 
     Each repetition runs every layer once with each library, alternating which
-    goes first, so that both see the same state of the machine.
+    goes first (an even number of repetitions gives each library the first
+    place equally often), so that both see the same state of the machine.
     """
     import numpy as np
     import torch
@@ -133,7 +134,8 @@ def time_layers(layers, conv2d, repeats, warmup):
     cases = []
     for name, x_shape, w_shape, stride, padding in layers:
         x, w, b = make_layer(rng, x_shape, w_shape)
-        xt, wt, bt = (torch.from_numpy(a) for a in (x, w, b))
+        # Each library reads its own copy, so neither warms the other's cache.
+        xt, wt, bt = (torch.from_numpy(a.copy()) for a in (x, w, b))
         runs = {
             "numpy": lambda x=x, w=w, b=b, s=stride, p=padding: conv2d(x, w, b, s, p),
             "torch": lambda x=xt, w=wt, b=bt, s=stride, p=padding: F.conv2d(
@@ -235,7 +237,7 @@ def main(argv=None):
 
     torch.set_num_threads(1)
     layers = QUICK_LAYERS if args.quick else LAYERS
-    repeats = args.repeats or (1 if args.quick else 15)
+    repeats = args.repeats or (1 if args.quick else 16)
     warmup = 0 if args.quick else 2
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     if coretype:

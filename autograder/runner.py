@@ -43,7 +43,7 @@ from .sandbox import Child, ChildFailure, Deadline, SandboxUnavailable
 OUTPUT_KEPT = 4000  # characters of a student's printed output kept per cell
 
 
-class PartAborted(BaseException):
+class PartStopped(BaseException):
     """The student's process failed during a part; nothing in a test may catch it."""
 
 
@@ -283,7 +283,7 @@ class Session:
 
     def call(self, name, args, kwargs):
         if self.aborted:
-            raise PartAborted(self.aborted)
+            raise PartStopped(self.aborted)
         blobs = []
         try:
             header = {
@@ -302,7 +302,7 @@ class Session:
         except ChildFailure as err:
             self.aborted = self._abort_message(err)
             self._retire()
-            raise PartAborted(self.aborted) from None
+            raise PartStopped(self.aborted) from None
         self.part_out.append(str(reply.get("stdout", "")))
         if not reply.get("ok"):
             raise rebuild_exception(reply.get("error"), self.limits)
@@ -311,7 +311,7 @@ class Session:
         except wire.WireError as err:
             self.aborted = f"{name} sent back something that is not plain data: {err}"
             self._retire()
-            raise PartAborted(self.aborted) from None
+            raise PartStopped(self.aborted) from None
 
     def _abort_message(self, err):
         text = str(err)
@@ -461,7 +461,7 @@ def run_test(test, ns):
             value = eval(test.last, ns) if test.last is not None else None
     except KeyboardInterrupt:
         raise
-    except PartAborted as err:
+    except PartStopped as err:
         return 0.0, err
     except Exception as err:
         return 0.0, err

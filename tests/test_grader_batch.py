@@ -58,8 +58,18 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
 
 SLOW = """
 def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
-    while True:
+    while stride == 5:  # only the stride part's hidden tests use 5
         pass
+    if padding == "valid":
+        padding = 0
+    if padding == "same":
+        if stride != 1:
+            raise ValueError("'same' needs stride 1")
+        return input_size
+    out = (input_size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+    if out < 1:
+        raise ValueError("kernel does not fit")
+    return out
 """
 
 DRIVER = """
@@ -169,7 +179,8 @@ def test_resumed_batch_has_the_right_scores(story):
     for s in ("bob", "heidi", "ivan"):
         assert total(got[s]) == 0
     assert total(got["carol"], "conv1d") == 6 and total(got["carol"]) < 10
-    assert total(got["dave"]) == 6
+    assert total(got["dave"]) == 9
+    assert got["dave"]["conv_output_size_stride"] == 0
 
 
 def test_changed_submission_is_regraded_and_only_its_new_result_counts(story):

@@ -159,3 +159,21 @@ def test_refusals_expect_value_error(sol, op, args):
     check(sol[op], op, *args)
     msg = failure(lambda *a: a[0], op, *args)
     assert "so a ValueError is expected" in msg
+
+
+def test_one_dimensional_ops_know_their_rank(sol):
+    """Are the 1-D ops' mistakes found on (C, L) inputs (one spatial axis)?"""
+    x = X[0, :, 0]  # (C, L) = (3, 7), all negative
+
+    def zero_padded(x, k, stride=None, padding=0):
+        return sol["max_pool1d"](np.pad(x, [(0, 0), (padding, padding)]), k, stride)
+
+    msg = failure(zero_padded, "max_pool1d", x, 3, 2, 1)
+    assert "likely mistake: the padding is filled with zeros" in msg
+
+    def keeps_it(x, k, s, p, ceil_mode):
+        y = sol["max_pool1d"](x, k, s, p, ceil_mode=ceil_mode)
+        return np.pad(y, [(0, 0), (0, 1)], constant_values=-np.inf)
+
+    msg = failure(keeps_it, "max_pool1d", x[:, :5], 2, 2, 1, ceil_mode=True)
+    assert "likely mistake: with ceil_mode, a last window that would start" in msg

@@ -15,18 +15,17 @@ def _as_tuple(v, n):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 
 
-def _dims(args):
-    """Spatial axes of a pooling call: 1 for the 1-D ops, 2 for the 2-D ones."""
-    return 1 if args["_op"].endswith("1d") else 2
+def _dims(op):
+    """Spatial axes of a pooling op: 1 for the 1-D ops, 2 for the 2-D ones."""
+    return 1 if op.endswith("1d") else 2
 
 
 def _nonzero(v):
     return any(p != 0 for p in _as_tuple(v, 2))
 
 
-def _out_sizes(args, drop):
+def _out_sizes(args, dims, drop):
     """Window counts per spatial axis, with or without PyTorch's ceil_mode rule."""
-    dims = _dims(args)
     x = np.asarray(args["x"])
     k = _as_tuple(args["kernel_size"], dims)
     s = _as_tuple(args["stride"] if args["stride"] is not None else k, dims)
@@ -41,7 +40,7 @@ def _out_sizes(args, drop):
     return sizes
 
 
-def _ceil_windows_kept(fill):
+def _ceil_windows_kept(op, fill):
     """ceil_mode without the rule that drops a last window starting in the padding.
 
     Such a window sees only padding: its max is -inf, its padded sum 0.
@@ -50,10 +49,12 @@ def _ceil_windows_kept(fill):
     def variant(args):
         if not args["ceil_mode"]:
             return None
-        kept, dropped = _out_sizes(args, drop=False), _out_sizes(args, drop=True)
+        dims = _dims(op)
+        kept = _out_sizes(args, dims, drop=False)
+        dropped = _out_sizes(args, dims, drop=True)
         if kept == dropped:
             return None
-        expected = REFERENCES_BY_NAME[args["_op"]](**_public(args))
+        expected = REFERENCES_BY_NAME[op](**args)
         out = np.full(expected.shape[: -len(kept)] + tuple(kept), fill)
         out[(...,) + tuple(slice(0, n) for n in dropped)] = expected
         return out
@@ -61,32 +62,40 @@ def _ceil_windows_kept(fill):
     return variant
 
 
-def _zero_padded(args):
+def _zero_padded(op):
     """Max pooling over an input padded with zeros (not -inf) by the student."""
-    if not _nonzero(args["padding"]) or args["ceil_mode"]:
-        return None
-    dims = _dims(args)
-    x = np.asarray(args["x"], dtype=np.float64)
-    p = _as_tuple(args["padding"], dims)
-    x = np.pad(x, [(0, 0)] * (x.ndim - dims) + [(q, q) for q in p])
-    return {**args, "x": x, "padding": 0}
+
+    def variant(args):
+        if not _nonzero(args["padding"]) or args["ceil_mode"]:
+            return None
+        dims = _dims(op)
+        x = np.asarray(args["x"], dtype=np.float64)
+        p = _as_tuple(args["padding"], dims)
+        x = np.pad(x, [(0, 0)] * (x.ndim - dims) + [(q, q) for q in p])
+        return {**args, "x": x, "padding": 0}
+
+    return variant
 
 
-def _divisor_past_padding(args):
+def _divisor_past_padding(op):
     """Average pooling that divides by the full kernel area even past the padding."""
-    if not args["ceil_mode"] or not args["count_include_pad"]:
-        return None
-    if args.get("divisor_override") is not None:
-        return None
-    dims = _dims(args)
-    k = _as_tuple(args["kernel_size"], dims)
-    s = _as_tuple(args["stride"] if args["stride"] is not None else k, dims)
-    p = _as_tuple(args["padding"], dims)
-    x = tensor(args["x"])
-    if dims == 1:
-        x, k, s, p = x.unsqueeze(-2), (1, *k), (1, *s), (0, *p)
-    y = F.avg_pool2d(x, k, s, p, True, True, int(np.prod(k)))
-    return (y.squeeze(-2) if dims == 1 else y).numpy()
+
+    def variant(args):
+        if not args["ceil_mode"] or not args["count_include_pad"]:
+            return None
+        if args.get("divisor_override") is not None:
+            return None
+        dims = _dims(op)
+        k = _as_tuple(args["kernel_size"], dims)
+        s = _as_tuple(args["stride"] if args["stride"] is not None else k, dims)
+        p = _as_tuple(args["padding"], dims)
+        x = tensor(args["x"])
+        if dims == 1:  # avg_pool1d has no divisor_override: pool rows of height 1
+            x, k, s, p = x.unsqueeze(-2), (1, *k), (1, *s), (0, *p)
+        y = F.avg_pool2d(x, k, s, p, True, True, int(np.prod(k)))
+        return (y.squeeze(-2) if dims == 1 else y).numpy()
+
+    return variant
 
 
 def _swapped(args):
@@ -97,27 +106,6 @@ def _swapped(args):
         if isinstance(v, (tuple, list)) and len(v) == 2 and v[0] != v[1]:
             changed[name] = (v[1], v[0])
     return {**args, **changed} if changed else None
-
-
-def _public(args):
-    return {k: v for k, v in args.items() if k != "_op"}
-
-
-def _tagged(op, mistakes):
-    """Diagnoses that know which op they diagnose (the 1-D ops differ in rank)."""
-
-    def tag(make):
-        return lambda args: make({**args, "_op": op})
-
-    return [(message, _untag(tag(make))) for message, make in mistakes]
-
-
-def _untag(make):
-    def run(args):
-        changed = make(args)
-        return _public(changed) if isinstance(changed, dict) else changed
-
-    return run
 
 
 STRIDE_DEFAULT = (
@@ -137,73 +125,75 @@ PADDING_IGNORED = (
     lambda a: {**a, "padding": 0} if _nonzero(a["padding"]) else None,
 )
 
-MAX_POOL = [
-    STRIDE_DEFAULT,
-    (
-        "the padding is filled with zeros: max pooling pads with -inf, so that "
-        "padding never wins the max (visible when all inputs are negative)",
-        _zero_padded,
-    ),
-    (
-        "the dilation is ignored: the window's taps are D inputs apart",
-        lambda a: (
-            {**a, "dilation": 1} if _as_tuple(a["dilation"], 2) != (1, 1) else None
-        ),
-    ),
-    PADDING_IGNORED,
-    CEIL_IGNORED,
-    (
-        "with ceil_mode, a last window that would start in the right padding (or "
-        "past it) is dropped: PyTorch keeps only windows that start inside the "
-        "input or the left padding",
-        _ceil_windows_kept(-np.inf),
-    ),
-    SWAPPED,
-]
+CEIL_WINDOW_KEPT = (
+    "with ceil_mode, a last window that would start in the right padding (or "
+    "past it) is dropped: PyTorch keeps only windows that start inside the "
+    "input or the left padding"
+)
 
-AVG_POOL = [
-    STRIDE_DEFAULT,
-    (
-        "count_include_pad is inverted: True divides by the window's size in the "
-        "padded input, False by the number of real inputs it covers",
-        lambda a: (
-            {**a, "count_include_pad": not a["count_include_pad"]}
-            if _nonzero(a["padding"]) or a["ceil_mode"]
-            else None
+
+def max_pool_mistakes(op):
+    """The diagnoses of max_pool1d or max_pool2d (op)."""
+    return [
+        STRIDE_DEFAULT,
+        (
+            "the padding is filled with zeros: max pooling pads with -inf, so that "
+            "padding never wins the max (visible when all inputs are negative)",
+            _zero_padded(op),
         ),
-    ),
-    PADDING_IGNORED,
-    CEIL_IGNORED,
-    (
-        "with ceil_mode, a last window that would start in the right padding (or "
-        "past it) is dropped: PyTorch keeps only windows that start inside the "
-        "input or the left padding",
-        _ceil_windows_kept(0.0),
-    ),
-    (
-        "the divisor counts positions past the padded input: with ceil_mode, a "
-        "window that runs past the right padding divides (with "
-        "count_include_pad=True) by the positions it covers up to the end of "
-        "the padding, not by the kernel size",
-        _divisor_past_padding,
-    ),
-    (
-        "divisor_override is ignored: when it is given, every window's sum is "
-        "divided by it",
-        lambda a: (
-            {**a, "divisor_override": None}
-            if a.get("divisor_override") is not None
-            else None
+        (
+            "the dilation is ignored: the window's taps are D inputs apart",
+            lambda a: (
+                {**a, "dilation": 1} if _as_tuple(a["dilation"], 2) != (1, 1) else None
+            ),
         ),
-    ),
-    SWAPPED,
-]
+        PADDING_IGNORED,
+        CEIL_IGNORED,
+        (CEIL_WINDOW_KEPT, _ceil_windows_kept(op, -np.inf)),
+        SWAPPED,
+    ]
+
+
+def avg_pool_mistakes(op):
+    """The diagnoses of avg_pool1d or avg_pool2d (op)."""
+    return [
+        STRIDE_DEFAULT,
+        (
+            "count_include_pad is inverted: True divides by the window's size in the "
+            "padded input, False by the number of real inputs it covers",
+            lambda a: (
+                {**a, "count_include_pad": not a["count_include_pad"]}
+                if _nonzero(a["padding"]) or a["ceil_mode"]
+                else None
+            ),
+        ),
+        PADDING_IGNORED,
+        CEIL_IGNORED,
+        (CEIL_WINDOW_KEPT, _ceil_windows_kept(op, 0.0)),
+        (
+            "the divisor counts positions past the padded input: with ceil_mode, a "
+            "window that runs past the right padding divides (with "
+            "count_include_pad=True) by the positions it covers up to the end of "
+            "the padding, not by the kernel size",
+            _divisor_past_padding(op),
+        ),
+        (
+            "divisor_override is ignored: when it is given, every window's sum is "
+            "divided by it",
+            lambda a: (
+                {**a, "divisor_override": None}
+                if a.get("divisor_override") is not None
+                else None
+            ),
+        ),
+        SWAPPED,
+    ]
 
 
 # --- the references ----------------------------------------------------------
 
 
-@register("max_pool1d", diagnoses=_tagged("max_pool1d", MAX_POOL))
+@register("max_pool1d", diagnoses=max_pool_mistakes("max_pool1d"))
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """torch.nn.functional.max_pool1d in float64; NumPy in and out."""
     y = call_refusing(
@@ -212,7 +202,7 @@ def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     return y.numpy()
 
 
-@register("max_pool2d", diagnoses=_tagged("max_pool2d", MAX_POOL))
+@register("max_pool2d", diagnoses=max_pool_mistakes("max_pool2d"))
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """torch.nn.functional.max_pool2d in float64; NumPy in and out."""
     y = call_refusing(
@@ -221,7 +211,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     return y.numpy()
 
 
-@register("avg_pool1d", diagnoses=_tagged("avg_pool1d", AVG_POOL))
+@register("avg_pool1d", diagnoses=avg_pool_mistakes("avg_pool1d"))
 def avg_pool1d(
     x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
 ):
@@ -238,7 +228,7 @@ def avg_pool1d(
     return y.numpy()
 
 
-@register("avg_pool2d", diagnoses=_tagged("avg_pool2d", AVG_POOL))
+@register("avg_pool2d", diagnoses=avg_pool_mistakes("avg_pool2d"))
 def avg_pool2d(
     x,
     kernel_size,

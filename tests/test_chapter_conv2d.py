@@ -56,3 +56,10 @@ def test_benchmark_summary(values):
     ratios = [r["numpy_s"] / r["torch_s"] for r in bench["shapes"]]
     geo = math.exp(sum(map(math.log, ratios)) / len(ratios))
     assert number(values["bench_geo"]) == pytest.approx(geo, abs=0.01)
+
+
+def test_winograd_counts(values):
+    """Are Winograd F(2x2, 3x3)'s 16 multiplications against 36 stated right?"""
+    assert int(values["direct_mults"]) == 2 * 2 * 3 * 3
+    assert int(values["wino_mults"]) == 16
+    assert number(values["wino_saving"]) == 2.25

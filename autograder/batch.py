@@ -4,9 +4,9 @@ The batch process is the only one that writes the gradebook, the autograded
 folders and the log, one submission at a time and in that order, so a batch
 killed at any moment leaves every submission either fully recorded or not
 logged (and then graded again by the next run). Grading itself happens in
-worker processes (worker.py), one per core; a worker that dies costs the
-submission it was grading an "error" (retried on the next run), never the
-batch.
+worker processes (worker.py), one per core; a worker that dies or hangs is
+replaced and its submission graded again; if that fails too, the submission
+gets an "error" (graded again by the next run), never the batch.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -101,13 +102,13 @@ class Pool:
         return _Proc(self.spawned, self.config, self.log_dir)
 
     def run(self, jobs):
-        pending = list(jobs)
-        self.procs = [self._spawn() for _ in range(min(self.size, len(pending)))]
+        self.pending = list(jobs)
+        self.procs = [self._spawn() for _ in range(min(self.size, len(self.pending)))]
         try:
-            while pending or any(p.job for p in self.procs):
+            while self.pending or any(p.job for p in self.procs):
                 for p in self.procs:
-                    if p.ready and p.job is None and pending:
-                        p.send(pending.pop(0))
+                    if p.ready and p.job is None and self.pending:
+                        p.send(self.pending.pop(0))
                 yield from self._wait()
         finally:
             for p in self.procs:
@@ -134,10 +135,14 @@ class Pool:
                 yield from self._replace(p, "the grading process timed out")
 
     def _replace(self, p, why):
+        """A fresh worker for a dead or stuck one; its job is retried once."""
         job = p.job
         p.stop()
         self.procs[self.procs.index(p)] = self._spawn()
-        if job is not None:
+        if job is not None and not job.get("retried"):
+            job["retried"] = True
+            self.pending.append(job)
+        elif job is not None:
             yield job, {"status": "error", "reason": why, "notebooks": []}
 
 
@@ -277,7 +282,8 @@ def _grade(course, assignment, students, jobs, force, limits, isolation, progres
     key = grading_key(notebooks, limits)
     found = course.submissions(assignment)
     if students:
-        found = {s: f for s, f in found.items() if s in set(students)}
+        wanted = {unicodedata.normalize("NFC", s) for s in students}
+        found = {s: f for s, f in found.items() if s in wanted}
     log = course.log()
     outcomes, todo = [], []
     with course.gradebook() as gb:

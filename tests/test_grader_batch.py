@@ -310,3 +310,45 @@ def test_command_line_exit_status_says_whether_all_were_graded(tmp_path):
     assert bad.returncode == 1
     assert "1 unchanged since the last run" in bad.stdout
     assert "bob: output-size.ipynb is not a notebook" in bad.stdout
+
+
+KILLER = """
+import sys, time, json, os, signal
+import psutil
+parent, log = int(sys.argv[1]), sys.argv[2]
+deadline = time.monotonic() + 300
+while time.monotonic() < deadline:
+    if os.path.exists(log) and open(log).read().count("\\n") >= 1:
+        break
+    time.sleep(0.05)
+for child in psutil.Process(parent).children():
+    if child.cmdline()[1:3] == ["-m", "autograder.worker"]:
+        child.kill()
+        print("killed", child.pid)
+        break
+"""
+
+
+def test_a_dead_grading_process_is_replaced_and_its_work_redone(tmp_path):
+    """If a grading process dies, is its submission graded again, the batch intact?"""
+    root = make_course(tmp_path)
+    right = submission(A1, NB1)
+    for student in ("a", "b", "c", "d", "e", "f"):
+        put(root, student, right)
+    put(root, "slow", submission(A1, NB1, {"conv_output_size": SLOW}))
+    log = root / "autograded" / ".grader" / "log.jsonl"
+    killer = subprocess.Popen(
+        [sys.executable, "-c", KILLER, str(os.getpid()), str(log)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    first = run_batch(root, jobs=2)
+    killed = killer.communicate(timeout=60)[0]
+    assert killed.startswith("killed")
+    assert first.ok and first.count("graded") == 7
+    second = run_batch(root, jobs=2)
+    assert second.ok and second.count("unchanged") == 7
+    logged = [e["student"] for e in log_lines(root)]
+    assert (
+        sorted(logged) == sorted(set(logged)) == ["a", "b", "c", "d", "e", "f", "slow"]
+    )

@@ -353,7 +353,9 @@ def test_infinite_loop_costs_its_parts_only(graded):
     assert total(got["infinite_loop"], "conv_output_size") == 0
     assert total(got["infinite_loop"], "conv1d") == 6
     text = outputs_text(autograded(root, "infinite_loop"), "conv_output_size_stride")
-    assert "CPU time limit" in text
+    # On a quiet machine the CPU limit stops the loop; on one whose cores are all
+    # busy the child may not get its CPU seconds before the wall-clock backstop.
+    assert "CPU time limit" in text or "did not finish in time" in text
 
 
 def test_sleeping_function_is_stopped(graded):

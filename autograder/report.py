@@ -137,6 +137,7 @@ def class_report(course, assignment, out_dir):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     totals, parts, top = class_scores(course, assignment)
     out_dir = Path(out_dir)
@@ -152,7 +153,9 @@ def class_report(course, assignment, out_dir):
         ylabel="submissions",
         title=f"{assignment}: {len(scores)} graded submissions",
     )
-    right.barh(names[::-1], [100 * r for r in rates[::-1]], color="#66aa55")
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bars = right.barh(names[::-1], [100 * r for r in rates[::-1]], color="#66aa55")
+    right.bar_label(bars, fmt="%.0f%%", padding=3)
     right.set(
         xlim=(0, 100),
         xlabel="submissions with full points (%)",

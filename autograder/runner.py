@@ -41,6 +41,7 @@ from .notebook import (
 from .sandbox import Child, ChildFailure, Deadline, SandboxUnavailable
 
 OUTPUT_KEPT = 4000  # characters of a student's printed output kept per cell
+BACKSTOP = 20  # a part ends after this many times part_wall, whatever it does
 
 
 class PartStopped(BaseException):
@@ -169,7 +170,7 @@ class Session:
         notebook_left = max(limits.notebook_cpu - self.cpu_used(), 0)
         cpu = min(cpu_start + limits.part_cpu, self.child.cpu_seconds() + notebook_left)
         notebook_end = self.started + limits.notebook_wall
-        wall = min(wall_start + 10 * limits.part_wall, notebook_end)
+        wall = min(wall_start + BACKSTOP * limits.part_wall, notebook_end)
         return Deadline(cpu=cpu, idle=idle_start + limits.part_wall, wall=wall)
 
     def now(self):

@@ -126,7 +126,8 @@ class Limits:
 
     part_cpu: CPU seconds the student's code may use in one part (test cell).
     part_wall: seconds it may spend waiting (sleeping, blocked) instead of
-      computing in one part; a part also ends after 10 times this in all.
+      computing in one part; a part also ends after 20 times this in all
+      (a backstop for a machine so loaded that the process gets no CPU).
       Time the process spends ready to run but starved of a core (a loaded
       machine) counts for neither, so scores do not depend on the load.
     notebook_cpu / notebook_wall: the same budgets for a whole notebook.

@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 import uuid
@@ -79,11 +80,16 @@ class _Proc:
         *complete, self.buffer = self.buffer.split(b"\n")
         return complete
 
-    def stop(self):
-        try:
+    def stop(self, grace=5.0):
+        """End the worker: politely (end of its input) if it is idle, else kill."""
+        if self.job is None and self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.proc.poll() is None:
             self.proc.kill()
-        except ProcessLookupError:
-            pass
         self.proc.wait()
         self.log.close()
 
@@ -345,10 +351,13 @@ def _up_to_date(course, gb, last, digest, key, student, assignment):
 def _run(course, assignment, todo, size, limits, level, key, progress):
     stage_root = course.state_dir / "staging"
     stage_root.mkdir(parents=True, exist_ok=True)
+    tmp_root = tempfile.mkdtemp(prefix="autograder-batch-")
+    os.chmod(tmp_root, 0o711)  # the sandbox user must reach its own folders
     config = {
         "limits": limits.as_dict(),
         "isolation": level,
         "course_root": str(course.root),
+        "tmp_root": tmp_root,
     }
     for job in todo:
         job["assignment"] = assignment
@@ -357,16 +366,19 @@ def _run(course, assignment, todo, size, limits, level, key, progress):
     pool = Pool(size, config, course.state_dir, timeout)
     bar = Progress(len(todo)) if progress is None else progress
     outcomes = []
-    with course.gradebook() as gb:
-        for job, answer in pool.run(todo):
-            outcome = _record(course, gb, job, answer, key)
-            outcomes.append(outcome)
-            if bar:
-                bar.update(
-                    job["student"],
-                    outcome.status,
-                    f"{outcome.score:g}/{outcome.max_score:g}",
-                )
+    try:
+        with course.gradebook() as gb:
+            for job, answer in pool.run(todo):
+                outcome = _record(course, gb, job, answer, key)
+                outcomes.append(outcome)
+                if bar:
+                    bar.update(
+                        job["student"],
+                        outcome.status,
+                        f"{outcome.score:g}/{outcome.max_score:g}",
+                    )
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
     shutil.rmtree(stage_root, ignore_errors=True)
     return outcomes
 

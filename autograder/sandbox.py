@@ -330,11 +330,11 @@ class Plan:
 class Environment:
     """Per-grader-process state: a private folder and the child's program."""
 
-    def __init__(self, level, limits, course_root=None):
+    def __init__(self, level, limits, course_root=None, parent=None):
         self.level = level
         self.limits = limits
         self.course_root = os.path.realpath(course_root) if course_root else None
-        self.base = tempfile.mkdtemp(prefix="autograder-")
+        self.base = tempfile.mkdtemp(prefix="autograder-", dir=parent)
         os.chmod(self.base, 0o711)
         self.lib = os.path.join(self.base, "lib")
         os.makedirs(self.lib)

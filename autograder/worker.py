@@ -40,7 +40,12 @@ class Worker:
 
         self.SourceNotebook, self.Course = SourceNotebook, Course
         self.limits = Limits(**config["limits"])
-        self.env = Environment(config["isolation"], self.limits, config["course_root"])
+        self.env = Environment(
+            config["isolation"],
+            self.limits,
+            config["course_root"],
+            parent=config.get("tmp_root"),
+        )
         self.courses = {}
 
     def course(self, path):

@@ -1,7 +1,6 @@
 """The sandboxed student process and the message format, one rule at a time."""
 
 import os
-import time
 
 import numpy as np
 import pytest
@@ -162,10 +161,8 @@ def test_memory_and_cpu_limits(child_factory):
     child = child_factory()
     ok, err, _ = run(child, "import numpy as np\na = np.ones(2**31)")
     assert not ok and "Unable to allocate" in err
-    start = time.monotonic()
     with pytest.raises(ChildFailure, match="CPU time limit"):
         run(child, "while True: pass")
-    assert time.monotonic() - start < 60
     assert not child.alive()
 
 

@@ -67,9 +67,14 @@ class _Proc:
         self.ready = False
 
     def send(self, job):
+        """Hand a job to the worker; False if the worker is gone (nothing was sent)."""
+        try:
+            self.proc.stdin.write((json.dumps(job, ensure_ascii=False) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError:  # BrokenPipeError: it died between two jobs
+            return False
         self.job, self.started = job, time.monotonic()
-        self.proc.stdin.write((json.dumps(job, ensure_ascii=False) + "\n").encode())
-        self.proc.stdin.flush()
+        return True
 
     def lines(self):
         """Complete lines now readable (b"" at end of file: the worker died)."""
@@ -112,9 +117,12 @@ class Pool:
         self.procs = [self._spawn() for _ in range(min(self.size, len(self.pending)))]
         try:
             while self.pending or any(p.job for p in self.procs):
-                for p in self.procs:
+                for p in list(self.procs):
                     if p.ready and p.job is None and self.pending:
-                        p.send(self.pending.pop(0))
+                        job = self.pending.pop(0)
+                        if not p.send(job):
+                            self.pending.insert(0, job)
+                            yield from self._replace(p, "the grading process died")
                 yield from self._wait()
         finally:
             for p in self.procs:

@@ -19,6 +19,7 @@ KEYS = {
     "VGG-16": "vgg",
     "GoogLeNet": "googlenet",
     "MobileNet v1": "mobilenet",
+    "Xception": "xception",
 }
 
 
@@ -73,13 +74,14 @@ def test_parameters_and_macs(values, name):
 
 
 def test_published_counts(values):
-    """Are the four parameter counts the published figures, and GoogLeNet's 5x5 one
+    """Are the five parameter counts the published figures, and GoogLeNet's 5x5 one
     larger by 16 weights per filter of the 5x5 branches?"""
     assert [number(values[f"{k}_params"]) for k in KEYS.values()] == [
         61_100_840,
         138_357_544,
         6_624_904,
         4_231_976,
+        22_855_952,
     ]
     extra = sum(16 * r[4] * r[5] for r in INCEPTION_TABLE.values())
     assert number(values["googlenet_paper_params"]) == 6_624_904 + extra
@@ -139,6 +141,44 @@ def test_receptive_fields(values):
     stem = [(7, 2), (3, 2), (1, 1), (3, 1), (3, 2)]
     google = stem + [(3, 1)] * 2 + [(3, 2)] + [(3, 1)] * 5 + [(2, 2)] + [(3, 1)] * 2
     assert int(values["googlenet_rf"]) == by_hand(google)[0] == 379
+
+
+def test_xception(values):
+    """Are Xception's receptive field (by hand), its cost at 299x299, its depthwise
+    share of the MACs and its comparisons with VGG-16 and GoogLeNet stated right?"""
+    # Along the separable branch: two 3x3 convolutions (stride 2, 1), then per entry
+    # block two separable 3x3 and a 3x3/2 pool, 8 x 3 separable 3x3 in the middle,
+    # an exit block like the entry ones, and two more separable 3x3.
+    block = [(3, 1), (3, 1), (3, 2)]
+    path = [(3, 2), (3, 1)] + block * 3 + [(3, 1)] * 24 + block + [(3, 1)] * 2
+    assert int(values["xception_rf"]) == by_hand(path)[0] == 1083
+    assert int(values["xception_convs"]) == 36 and int(values["xception_middle"]) == 8
+    model = on_meta(NETWORKS["Xception"])
+    assert values["xception_299_gmacs"] == f"{forward_macs(model, 299) / 1e9:.2f}"
+    total = forward_macs(model)
+    dw = 0
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d) and m.groups > 1:
+            dw += forward_macs_of(model, m)
+    assert values["xception_dw_macs_pct"] == f"{100 * dw / total:.1f}"
+    vgg = on_meta(NETWORKS["VGG-16"])
+    ratio = count_parameters(vgg) / count_parameters(model)
+    assert values["vgg_over_xception_params"] == f"{ratio:.0f}"
+    google = forward_macs(on_meta(NETWORKS["GoogLeNet"]))
+    assert values["xception_over_googlenet_macs"] == f"{total / google:.1f}"
+
+
+def forward_macs_of(model, layer, size=224):
+    """MACs of one layer in a 224x224 forward pass: output elements x kernel taps."""
+    seen = []
+    handle = layer.register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    try:
+        forward_macs(model, size)
+    finally:
+        handle.remove()
+    (shape,) = seen
+    per_output = layer.weight[0].numel()  # c_in / groups * KH * KW
+    return shape.numel() * per_output
 
 
 def test_mobilenet_depthwise_share(values):

@@ -9,6 +9,8 @@ from convbook.networks import (
     NETWORKS,
     GoogLeNet,
     MobileNetV1,
+    SeparableConv,
+    Xception,
     count_parameters,
 )
 
@@ -17,6 +19,7 @@ PUBLISHED = {
     "VGG-16": 138_357_544,
     "GoogLeNet": 6_624_904,
     "MobileNet v1": 4_231_976,
+    "Xception": 22_855_952,
 }
 
 
@@ -82,3 +85,37 @@ def test_mobilenet_width_multiplier():
     assert round(count_parameters(MobileNetV1(width=0.5)) / 1e6, 1) == 1.3
     small = MobileNetV1(num_classes=7, width=0.25).eval()
     assert small(torch.randn(1, 3, 32, 32)).shape == (1, 7)
+
+
+def test_xception_structure():
+    """Does Xception have the paper's 36 convolutions on its main path, all but the
+    first two separable, and the map sizes of a 299x299 input (19 in the middle flow,
+    10 at the end)?"""
+    model = Xception().eval()
+    seps = [m for m in model.modules() if isinstance(m, SeparableConv)]
+    plain = [
+        m
+        for m in model.modules()
+        if isinstance(m, torch.nn.Conv2d)
+        and m.kernel_size == (3, 3)
+        and m.groups == 1
+    ]
+    assert len(plain) == 2 and len(seps) == 34
+    assert all(s.depthwise.groups == s.depthwise.in_channels for s in seps)
+    with torch.no_grad():
+        x = model.entry_flow(torch.randn(1, 3, 299, 299))
+        assert x.shape == (1, 728, 19, 19)
+        x = model.middle_flow(x)
+        assert x.shape == (1, 728, 19, 19)
+        assert model.exit_flow(x).shape == (1, 2048, 10, 10)
+
+
+def test_xception_shortcut_keeps_the_input():
+    """Is a middle-flow block the identity plus its residual branch (the in-place
+    ReLUs must not change the input that the shortcut adds back)?"""
+    torch.manual_seed(0)
+    block = Xception().middle_flow[0].eval()
+    x = torch.randn(1, 728, 5, 5)
+    with torch.no_grad():
+        expected = block.residual(x.clone()) + x
+        assert torch.allclose(block(x.clone()), expected)

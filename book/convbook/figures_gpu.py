@@ -18,6 +18,7 @@ NETWORK_COLORS = {
     "VGG-16": "#e15759",
     "GoogLeNet": "#59a14f",
     "MobileNet v1": "#f28e2b",
+    "Xception": "#b07aa1",
 }
 
 

@@ -1,4 +1,4 @@
-"""Four famous image classifiers, written to be read.
+"""Five famous image classifiers, written to be read.
 
 Each network is one class whose attributes are named after the blocks of its paper,
 so that ``print(model)`` reads like the paper's table. The layer sizes reproduce the
@@ -11,6 +11,7 @@ AlexNet         61,100,840   the single-GPU variant in torchvision (64/192/384/2
 VGG16          138,357,544   configuration D of Simonyan & Zisserman, no BatchNorm
 GoogLeNet        6,624,904   Inception v1 as in torchvision, no auxiliary heads
 MobileNetV1      4,231,976   MobileNet 1.0-224 of Howard et al.
+Xception        22,855,952   Chollet's Xception, as in Keras (trainable parameters)
 =============  ============  =======================================================
 
 Smaller inputs: the adaptive pooling before each classifier accepts any map size, so
@@ -21,6 +22,8 @@ found by trying every size and checked by the tests). AlexNet needs 63 x 63 pixe
 max-pools round up, so it runs from 15 x 15; MobileNetV1 has no pooling before the
 end and its padded stride-2 convolutions round up, so it runs on any size, even
 1 x 1. At 32 x 32 the last three end with a 1 x 1 map, 32 times smaller than the input.
+Xception's first two convolutions are unpadded (a 3x3 at stride 2, then a 3x3), so it
+needs 7 x 7 pixels; after them everything is padded and rounds up.
 """
 
 from __future__ import annotations
@@ -290,15 +293,123 @@ class MobileNetV1(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class SeparableConv(nn.Sequential):
+    """Xception's separable convolution: a 3x3 depthwise convolution, then a 1x1
+    pointwise one, with nothing between them (no BatchNorm, no ReLU) and no biases;
+    BatchNorm follows the pair.
+
+    Inputs:
+    - x: shape (N, c_in, H, W)
+
+    Returns:
+    - shape (N, c_out, H, W)
+    """
+
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.depthwise = nn.Conv2d(c_in, c_in, 3, padding=1, groups=c_in, bias=False)
+        self.pointwise = nn.Conv2d(c_in, c_out, 1, bias=False)
+        self.bn = nn.BatchNorm2d(c_out, eps=1e-3)
+
+
+class XceptionBlock(nn.Module):
+    """A residual block of Xception: ReLU-separable-conv pairs and, in the entry and
+    exit flows, a 3x3 max-pool at stride 2 whose shortcut is a strided 1x1
+    convolution; in the middle flow the shortcut is the identity.
+
+    ``channels`` lists the output channels of the block's separable convolutions.
+    ``first_relu=False`` drops the ReLU before the first one (the first block of the
+    entry flow follows a convolution that already ends with a ReLU).
+
+    Inputs:
+    - x: shape (N, c_in, H, W)
+
+    Returns:
+    - shape (N, channels[-1], H', W'), H' = ceil(H / 2) when pooling, else H
+    """
+
+    def __init__(self, c_in, channels, pool=True, first_relu=True):
+        super().__init__()
+        layers, c = [], c_in
+        for i, c_out in enumerate(channels):
+            if i > 0 or first_relu:
+                layers.append(nn.ReLU(inplace=i > 0))
+            layers.append(SeparableConv(c, c_out))
+            c = c_out
+        if pool:
+            layers.append(nn.MaxPool2d(3, stride=2, padding=1))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(c_in, c, 1, stride=2, bias=False), nn.BatchNorm2d(c, eps=1e-3)
+            )
+        else:
+            self.shortcut = nn.Identity()
+        self.residual = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.residual(x) + self.shortcut(x)
+
+
+class Xception(nn.Module):
+    """Xception (Chollet, 2017): 36 convolutions in an entry flow, a middle flow of
+    eight identical residual blocks and an exit flow; every convolution after the
+    first two is separable.
+
+    The layer sizes are those of the paper's Figure 5 and of the Keras model whose
+    22,855,952 trainable parameters are the figure usually quoted. Keras pads its
+    strided pools and shortcuts on one side ('same'); here they pad symmetrically,
+    which gives the same map sizes (149, 147, 74, 37, 19, 10 for 299 x 299 inputs) and
+    the same parameters.
+
+    Inputs:
+    - x: images of shape (N, 3, H, W), H and W at least 7 (299 in the paper)
+
+    Returns:
+    - logits of shape (N, num_classes)
+    """
+
+    def __init__(self, num_classes: int = 1000):
+        super().__init__()
+        self.entry_flow = nn.Sequential(
+            conv_bn_relu(3, 32, 3, stride=2, eps=1e-3),  # 299 -> 149, no padding
+            conv_bn_relu(32, 64, 3, eps=1e-3),  # 149 -> 147
+            XceptionBlock(64, [128, 128], first_relu=False),  # -> 74
+            XceptionBlock(128, [256, 256]),  # -> 37
+            XceptionBlock(256, [728, 728]),  # -> 19
+        )
+        self.middle_flow = nn.Sequential(
+            *[XceptionBlock(728, [728, 728, 728], pool=False) for _ in range(8)]
+        )
+        self.exit_flow = nn.Sequential(
+            XceptionBlock(728, [728, 1024]),  # -> 10
+            SeparableConv(1024, 1536),
+            nn.ReLU(inplace=True),
+            SeparableConv(1536, 2048),
+            nn.ReLU(inplace=True),
+        )
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(2048, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.exit_flow(self.middle_flow(self.entry_flow(x)))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
 NETWORKS = {
     "AlexNet": AlexNet,
     "VGG-16": VGG16,
     "GoogLeNet": GoogLeNet,
     "MobileNet v1": MobileNetV1,
+    "Xception": Xception,
 }
 
 # The smallest square input each network accepts (see the module docstring).
-MIN_INPUT_SIZE = {"AlexNet": 63, "VGG-16": 32, "GoogLeNet": 15, "MobileNet v1": 1}
+MIN_INPUT_SIZE = {
+    "AlexNet": 63,
+    "VGG-16": 32,
+    "GoogLeNet": 15,
+    "MobileNet v1": 1,
+    "Xception": 7,
+}
 
 
 def count_parameters(model: nn.Module) -> int:

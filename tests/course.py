@@ -18,7 +18,7 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from conftest import run
-from helpers import ROOT
+from helpers import EXERCISES, ROOT, submission
 
 
 @dataclass
@@ -89,3 +89,21 @@ class Course:
         self.nbgrader("export", "--to", "grades.csv")
         with open(self.root / "grades.csv", newline="") as f:
             return list(csv.DictReader(f))
+
+
+def grade_class(base, assignment, notebook, students=None):
+    """A class graded by the real nbgrader CLI in a new course under `base`.
+
+    "alice" submits the reference solution and "bob" the untouched exercise;
+    each of `students` (name -> {grade_id: source}) submits the solution with
+    those cells replaced. Returns (course, result of ``nbgrader autograde``).
+    """
+    course = Course(base)
+    course.release(assignment)
+    course.submit("alice", assignment, notebook, submission(assignment, notebook))
+    exercise = nbformat.read(EXERCISES / assignment / notebook, as_version=4)
+    course.submit("bob", assignment, notebook, exercise)
+    for student, cells in (students or {}).items():
+        answer = submission(assignment, notebook, cells)
+        course.submit(student, assignment, notebook, answer)
+    return course, course.autograde(assignment)

@@ -51,3 +51,20 @@ def submission(assignment, notebook, replace=None):
         if grade_id(cell) in answers and cell.metadata["nbgrader"].get("solution"):
             cell.source = answers[grade_id(cell)]
     return nb
+
+
+def edited(source, *changes):
+    """`source` with each (old, new) replacement made: a student's mistake.
+
+    Each old text must occur exactly once, so that a change to the reference
+    solution cannot silently leave the mistake out.
+    """
+    for old, new in changes:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
+
+
+def lost(result, student):
+    """The graded cells where a student scored less than the maximum."""
+    return {k for k, (got, top) in result.scores[student].items() if got < top}

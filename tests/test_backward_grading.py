@@ -12,20 +12,16 @@ import re
 import nbformat
 import pytest
 
-from course import Course
-from helpers import EXERCISES, SOLUTIONS, solution_sources, submission
+from course import grade_class
+from helpers import SOLUTIONS, edited, solution_sources
 
 A, NB = "08-backward", "backward.ipynb"
 _SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
 
 
-def edited(name, *replacements):
+def changed(name, *replacements):
     """The reference solution of cell `name` with (old, new) lines replaced."""
-    source = _SOURCES[name]
-    for old, new in replacements:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
+    return edited(_SOURCES[name], *replacements)
 
 
 def wrapped(name, signature, body):
@@ -49,7 +45,7 @@ CONV_LAST_IMAGE = wrapped(  # grad_weight assigned per image instead of accumula
     f"{CONV_ARGS})\n"
     "    return gx, last[1], gb",
 )
-CONV_STRIDE_IGNORED = edited(
+CONV_STRIDE_IGNORED = changed(
     "conv2d_backward",
     (
         "rows = slice(p * dh, p * dh + sh * (h_out - 1) + 1, sh)",
@@ -60,7 +56,7 @@ CONV_STRIDE_IGNORED = edited(
         "cols = slice(q * dw, q * dw + w_out)",
     ),
 )
-CONV_NOT_CROPPED = edited(
+CONV_NOT_CROPPED = changed(
     "conv2d_backward",
     (
         "grad_x = grad_xg.reshape(xp.shape)[:, :, top : top + h, left : left + w_in]",
@@ -77,7 +73,7 @@ CONV_UNFLIPPED = wrapped(  # a gather-form grad_x that forgot to flip the kernel
 )
 
 # max_pool2d_backward mistakes
-POOL_OVERWRITE = edited(
+POOL_OVERWRITE = changed(
     "max_pool2d_backward",
     (
         "grad_xp = np.bincount(flat.ravel(), weights=g.ravel(), "
@@ -85,14 +81,14 @@ POOL_OVERWRITE = edited(
         "grad_xp = np.zeros(n * c * hp * wp)\n    grad_xp[flat.ravel()] = g.ravel()",
     ),
 )
-POOL_FIRST_ELEMENT = edited(
+POOL_FIRST_ELEMENT = changed(
     "max_pool2d_backward",
     (
         "first_max = windows.reshape(n, c, h_out, w_out, kh * kw).argmax(axis=-1)",
         "first_max = np.zeros((n, c, h_out, w_out), dtype=int)",
     ),
 )
-POOL_STRIDE_IGNORED = edited(
+POOL_STRIDE_IGNORED = changed(
     "max_pool2d_backward",
     ("s[2] * sh, s[3] * sw,", "s[2], s[3],"),
     (
@@ -185,13 +181,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = Course(tmp_path_factory.mktemp("course"))
-    course.release(A)
-    course.submit("alice", A, NB, submission(A, NB))
-    course.submit("bob", A, NB, nbformat.read(EXERCISES / A / NB, as_version=4))
-    for student, cells in STUDENTS.items():
-        course.submit(student, A, NB, submission(A, NB, cells))
-    return course.autograde(A)
+    return grade_class(tmp_path_factory.mktemp("course"), A, NB, STUDENTS)[1]
 
 
 def test_solution_gets_full_marks(graded):

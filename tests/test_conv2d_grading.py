@@ -13,8 +13,8 @@ import re
 import nbformat
 import pytest
 
-from course import Course
-from helpers import EXERCISES, SOLUTIONS, solution_sources, submission
+from course import grade_class
+from helpers import SOLUTIONS, solution_sources
 
 A, NB = "02-conv2d", "conv2d.ipynb"
 SIGNATURE = "(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):"
@@ -142,13 +142,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = Course(tmp_path_factory.mktemp("course"))
-    course.release(A)
-    course.submit("alice", A, NB, submission(A, NB))
-    course.submit("bob", A, NB, nbformat.read(EXERCISES / A / NB, as_version=4))
-    for student, cells in STUDENTS.items():
-        course.submit(student, A, NB, submission(A, NB, cells))
-    return course.autograde(A)
+    return grade_class(tmp_path_factory.mktemp("course"), A, NB, STUDENTS)[1]
 
 
 def feedback_text(result, student):

@@ -3,8 +3,8 @@
 import nbformat
 import pytest
 
-from course import Course
-from helpers import EXERCISES, SOLUTIONS, solution_sources, submission
+from course import grade_class
+from helpers import SOLUTIONS, edited, lost, solution_sources
 
 A, NB = "05-conv-vs-linear", "conv-vs-linear.ipynb"
 SOLUTION = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))[
@@ -21,8 +21,7 @@ ALL_CELLS = {
 
 def mistake(old, new):
     """The reference solution with one line changed: a student's mistake."""
-    assert SOLUTION.count(old) == 1, old
-    return SOLUTION.replace(old, new)
+    return edited(SOLUTION, (old, new))
 
 
 STUDENTS = {
@@ -37,18 +36,8 @@ STUDENTS = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = Course(tmp_path_factory.mktemp("course"))
-    course.release(A)
-    course.submit("alice", A, NB, submission(A, NB))
-    course.submit("bob", A, NB, nbformat.read(EXERCISES / A / NB, as_version=4))
-    for student, answer in STUDENTS.items():
-        course.submit(student, A, NB, submission(A, NB, {"conv2d_as_matrix": answer}))
-    return course.autograde(A)
-
-
-def lost(result, student):
-    """The graded cells where a student scored less than the maximum."""
-    return {k for k, (got, top) in result.scores[student].items() if got < top}
+    students = {s: {"conv2d_as_matrix": a} for s, a in STUDENTS.items()}
+    return grade_class(tmp_path_factory.mktemp("course"), A, NB, students)[1]
 
 
 def test_solution_gets_full_marks(graded):

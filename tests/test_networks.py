@@ -96,9 +96,7 @@ def test_xception_structure():
     plain = [
         m
         for m in model.modules()
-        if isinstance(m, torch.nn.Conv2d)
-        and m.kernel_size == (3, 3)
-        and m.groups == 1
+        if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3) and m.groups == 1
     ]
     assert len(plain) == 2 and len(seps) == 34
     assert all(s.depthwise.groups == s.depthwise.in_channels for s in seps)

@@ -1,10 +1,8 @@
 """Assignment 01-output-size through the real nbgrader CLI."""
 
-import nbformat
 import pytest
 
-from course import Course
-from helpers import EXERCISES, submission
+from course import grade_class
 
 A, NB = "01-output-size", "output-size.ipynb"
 
@@ -26,13 +24,9 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = Course(tmp_path_factory.mktemp("course"))
-    course.release(A)
-    course.submit("alice", A, NB, submission(A, NB))
-    course.submit("bob", A, NB, nbformat.read(EXERCISES / A / NB, as_version=4))
-    course.submit("carol", A, NB, submission(A, NB, {"conv_output_size": OFF_BY_ONE}))
+    students = {"carol": {"conv_output_size": OFF_BY_ONE}}
+    course, result = grade_class(tmp_path_factory.mktemp("course"), A, NB, students)
     course.add_student("dave")  # on the roster, submitted nothing
-    result = course.autograde(A)
     return course, result
 
 

@@ -3,8 +3,8 @@
 import nbformat
 import pytest
 
-from course import Course
-from helpers import EXERCISES, SOLUTIONS, solution_sources, submission
+from course import grade_class
+from helpers import SOLUTIONS, edited, lost, solution_sources
 
 A, NB = "03-padding", "padding.ipynb"
 SOLUTION = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))["pad"]
@@ -12,8 +12,7 @@ SOLUTION = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))["pa
 
 def mistake(old, new):
     """The reference solution with one line changed: a student's mistake."""
-    assert old in SOLUTION
-    return SOLUTION.replace(old, new)
+    return edited(SOLUTION, (old, new))
 
 
 # The pairs taken in the order given, so that the first pads the height.
@@ -40,19 +39,12 @@ CONSTANT_ONE_SIDED = mistake(
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = Course(tmp_path_factory.mktemp("course"))
-    course.release(A)
-    course.submit("alice", A, NB, submission(A, NB))
-    course.submit("bob", A, NB, nbformat.read(EXERCISES / A / NB, as_version=4))
-    course.submit("carol", A, NB, submission(A, NB, {"pad": FIRST_AXIS_FIRST}))
-    course.submit("dave", A, NB, submission(A, NB, {"pad": SYMMETRIC_AND_WRONG_END}))
-    course.submit("erin", A, NB, submission(A, NB, {"pad": CONSTANT_ONE_SIDED}))
-    return course.autograde(A)
-
-
-def lost(result, student):
-    """The graded cells where a student scored less than the maximum."""
-    return {k for k, (got, top) in result.scores[student].items() if got < top}
+    students = {
+        "carol": {"pad": FIRST_AXIS_FIRST},
+        "dave": {"pad": SYMMETRIC_AND_WRONG_END},
+        "erin": {"pad": CONSTANT_ONE_SIDED},
+    }
+    return grade_class(tmp_path_factory.mktemp("course"), A, NB, students)[1]
 
 
 def test_solution_gets_full_marks(graded):

@@ -3,8 +3,8 @@
 import nbformat
 import pytest
 
-from course import Course
-from helpers import EXERCISES, SOLUTIONS, solution_sources, submission
+from course import grade_class
+from helpers import SOLUTIONS, edited, lost, solution_sources
 
 A, NB = "07-separable", "separable.ipynb"
 SOLUTIONS_BY_ID = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
@@ -12,9 +12,7 @@ SOLUTIONS_BY_ID = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=
 
 def mistake(grade_id, old, new):
     """A solution cell with one line changed: a student's mistake."""
-    source = SOLUTIONS_BY_ID[grade_id]
-    assert source.count(old) == 1, old
-    return source.replace(old, new)
+    return edited(SOLUTIONS_BY_ID[grade_id], (old, new))
 
 
 STUDENTS = {
@@ -58,18 +56,7 @@ STUDENTS = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = Course(tmp_path_factory.mktemp("course"))
-    course.release(A)
-    course.submit("alice", A, NB, submission(A, NB))
-    course.submit("bob", A, NB, nbformat.read(EXERCISES / A / NB, as_version=4))
-    for student, answers in STUDENTS.items():
-        course.submit(student, A, NB, submission(A, NB, answers))
-    return course.autograde(A)
-
-
-def lost(result, student):
-    """The graded cells where a student scored less than the maximum."""
-    return {k for k, (got, top) in result.scores[student].items() if got < top}
+    return grade_class(tmp_path_factory.mktemp("course"), A, NB, STUDENTS)[1]
 
 
 def test_solution_gets_full_marks(graded):

@@ -17,13 +17,12 @@ _REGION = re.compile(
 def secret_lines(source_nb: Path, released_nb: Path, min_length=25):
     """Distinctive lines of a source notebook's solutions and hidden tests.
 
-    Lines that also appear in the released notebook (shared boilerplate) or
-    are shorter than `min_length` are left out: they prove nothing.
+    Lines that also appear in the released notebook, whole or within a longer
+    line (shared boilerplate, a visible test that adds a comment), or that are
+    shorter than `min_length` are left out: they prove nothing.
     """
     released = nbformat.read(released_nb, as_version=4)
-    public = {
-        line.strip() for cell in released.cells for line in cell.source.splitlines()
-    }
+    public = "\n".join(cell.source for cell in released.cells)
     source = nbformat.read(source_nb, as_version=4)
     secrets = set()
     for cell in source.cells:

@@ -41,3 +41,14 @@ def test_leak_check_finds_a_leak(tmp_path, secrets):
     spans = " ".join(f'<span class="n">{html.escape(w)}</span>' for w in line.split())
     (tmp_path / "page.html").write_text(f"<pre>{spans}</pre>")
     assert find_leaks(tmp_path, secrets) == [(tmp_path / "page.html", line)]
+
+
+def test_site_scan_covers_the_exercise_pages(built_book):
+    """Does the site that the leak check scans include every exercise page and the
+    notebook that its download button serves?"""
+    released = sorted(EXERCISES.glob("*/*.ipynb"))
+    assert released
+    for notebook in released:
+        rel = notebook.relative_to(EXERCISES.parent)
+        assert (built_book / rel.with_suffix(".html")).is_file(), rel
+        assert (built_book / "_sources" / rel).is_file(), rel

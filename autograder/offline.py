@@ -207,8 +207,7 @@ def install(references, diagnoses, invalid):
     for op in t.params:
         references[op] = _reference(t, op, invalid)
         diagnoses[op] = [
-            (message, _diagnosis(t, op, i))
-            for i, message in enumerate(t.diagnoses[op])
+            (message, _diagnosis(t, op, i)) for i, message in enumerate(t.diagnoses[op])
         ]
 
 

@@ -290,6 +290,7 @@ def max_pool2d_backward(
 
 # --- for the tests -------------------------------------------------------------
 
+
 def forward_shape(forward, x, *args, **kwargs):
     """The shape of F.<forward>(x, *args, **kwargs)'s output."""
     if torch is None:

@@ -24,6 +24,19 @@ import numpy as np
 
 FOLDER = Path(__file__).parent / "precomputed"
 
+#: The modules that work without PyTorch: what the browser gets of the package.
+BROWSER_FILES = [
+    "__init__.py",
+    "check.py",
+    "compare.py",
+    "diagnose.py",
+    "guard.py",
+    "offline.py",
+    "reference.py",
+    "ops/__init__.py",
+    "ops/backward.py",
+]
+
 
 class NoPrecomputedResult(LookupError):
     """No stored PyTorch result for these arguments (PyTorch is not installed)."""

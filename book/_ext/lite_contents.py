@@ -1,0 +1,50 @@
+"""Stage the files that the in-browser JupyterLite site (under lite/) serves.
+
+jupyterlite-sphinx builds a JupyterLite site at the end of the HTML build from
+the folder named by `jupyterlite_content_dir`. This extension fills that folder
+first, with one folder per assignment holding:
+
+- the student notebook from exercises/ (never solutions/);
+- the part of the `autograder` package that works without PyTorch, with the
+  stored PyTorch answers for that assignment's visible checks only, so that
+  `from autograder import check` in the notebook finds it next to itself.
+"""
+
+import shutil
+from pathlib import Path
+
+from autograder import offline
+
+PACKAGE = Path(offline.__file__).parent
+
+
+def stage(root, exercises):
+    """Fill `root` with the assignments' folders; returns their names."""
+    if root.exists():
+        shutil.rmtree(root)
+    names = []
+    for folder in sorted(p for p in exercises.iterdir() if p.is_dir()):
+        target = root / folder.name
+        target.mkdir(parents=True)
+        for notebook in folder.glob("*.ipynb"):
+            shutil.copy2(notebook, target / notebook.name)
+        for name in offline.BROWSER_FILES:
+            (target / "autograder" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PACKAGE / name, target / "autograder" / name)
+        answers = offline.FOLDER / f"{folder.name}.json"
+        (target / "autograder" / "precomputed").mkdir()
+        shutil.copy2(answers, target / "autograder" / "precomputed" / answers.name)
+        names.append(folder.name)
+    return names
+
+
+def stage_contents(app):
+    if app.builder.format != "html":
+        return
+    srcdir = Path(app.srcdir)
+    stage(srcdir / app.config.jupyterlite_content_dir, srcdir / "exercises")
+
+
+def setup(app):
+    app.connect("builder-inited", stage_contents)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

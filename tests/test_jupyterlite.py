@@ -10,10 +10,16 @@ serves the student notebooks and the checker in a working JupyterLite.
 from __future__ import annotations
 
 import ast
+import functools
+import http.server
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
+import urllib.parse
 from pathlib import Path
 
 import nbformat
@@ -21,7 +27,7 @@ import numpy as np
 import pytest
 
 from autograder import offline, precompute
-from helpers import EXERCISES, ROOT, SOLUTIONS, solution_sources
+from helpers import EXERCISES, ROOT, SOLUTIONS, solution_sources, submission
 from leaks import find_leaks, secret_lines
 
 NOTEBOOKS = precompute.notebooks()
@@ -318,3 +324,186 @@ def test_in_browser_page_links_every_exercise(built_book):
     assert sorted(links) == sorted(LITE_NOTEBOOKS)
     for path in links:
         assert (built_book / "lite" / "files" / path).is_file()
+
+
+# --- in the browser -------------------------------------------------------------
+#
+# The site loads Pyodide from its CDN, which the test machine cannot reach; the
+# server below serves the copy that .ci/pyodide fetched from npm and PyPI instead
+# (it tells JupyterLite where, in the jupyter-lite.json it serves). That copy has
+# no NumPy: Pyodide's compiled packages are published only on its CDN.
+
+PYODIDE = Path(os.environ.get("CONV_PYODIDE", ROOT / "_build" / "pyodide"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
+
+
+def _site_handler(site):
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        extensions_map = {
+            **http.server.SimpleHTTPRequestHandler.extensions_map,
+            ".mjs": "text/javascript",
+            ".wasm": "application/wasm",
+        }
+
+        def log_message(self, *args):
+            pass
+
+        def translate_path(self, path):
+            route = urllib.parse.urlparse(path).path
+            if route.startswith("/_pyodide/"):
+                return str(PYODIDE / route.removeprefix("/_pyodide/"))
+            return super().translate_path(path)
+
+        def do_GET(self):
+            if urllib.parse.urlparse(self.path).path != "/lite/jupyter-lite.json":
+                return super().do_GET()
+            config = json.loads((site / "lite" / "jupyter-lite.json").read_text())
+            data = config["jupyter-config-data"]
+            settings = data.setdefault("litePluginSettings", {})
+            url = f"http://{self.headers['Host']}/_pyodide/pyodide.mjs"
+            settings.setdefault(KERNEL_SETTINGS, {})["pyodideUrl"] = url
+            body = json.dumps(config).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return functools.partial(Handler, directory=str(site))
+
+
+@pytest.fixture(scope="module")
+def lite_site(built_book):
+    """The built site over HTTP, with JupyterLite told to load the local Pyodide."""
+    if not (PYODIDE / "pyodide.mjs").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no local Pyodide in {PYODIDE}: .ci/pyodide should fetch it")
+        pytest.skip(f"no local Pyodide in {PYODIDE} (run bash .ci/pyodide)")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), _site_handler(built_book)
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/browser should have installed it")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def lite_page(browser, lite_site):
+    """A fresh page, recording uncaught errors and requests to other hosts."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.errors, page.external = [], []
+    page.on("pageerror", lambda err: page.errors.append(str(err)))
+    context.on(
+        "request",
+        lambda r: None if r.url.startswith(lite_site) else page.external.append(r.url),
+    )
+    yield page
+    context.close()
+
+
+def run_in_repl(page, site, code, timeout=240_000):
+    """Run code in JupyterLite's REPL on a fresh Pyodide kernel; what it printed
+    after RESULT= (the code must print that marker once, built at run time)."""
+    query = urllib.parse.urlencode({"kernel": "python", "code": code})
+    page.goto(f"{site}/lite/repl/index.html?{query}")
+    page.wait_for_function(
+        "() => /RESULT=|Error/.test([...document.querySelectorAll("
+        "'.jp-OutputArea-output')].map(e => e.innerText).join('\\n'))",
+        timeout=timeout,
+    )
+    out = "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
+    match = re.search(r"RESULT=(.*)", out)
+    assert match, out
+    return json.loads(match.group(1))
+
+
+def test_lite_notebook_opens_with_no_error(lite_page, lite_site):
+    """Does an exercise open in JupyterLite's notebook app, showing the student
+    notebook, with no uncaught JavaScript error and nothing fetched elsewhere?"""
+    page = lite_page
+    page.goto(f"{lite_site}/lite/notebooks/index.html?path={LITE_NOTEBOOKS[0]}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('.jp-Notebook').innerText"
+        ".includes('from autograder import check')",
+        timeout=60_000,
+    )
+    assert "Assignment 1" in page.inner_text(".jp-Notebook")
+    assert page.errors == []
+    assert page.external == []
+
+
+def test_pyodide_kernel_runs_offline_next_to_the_checker(lite_page, lite_site):
+    """Does the Pyodide kernel start from the locally served files, run Python,
+    and find an exercise's checker and stored answers in its folder?"""
+    code = (
+        "import json, os, sys\n"
+        "os.chdir('01-output-size')\n"
+        "stored = json.load(open('autograder/precomputed/01-output-size.json'))\n"
+        "found = {'python': sys.version.split()[0], 'cwd': os.getcwd(),\n"
+        "         'files': sorted(os.listdir('autograder')),\n"
+        "         'calls': len(stored['calls'])}\n"
+        "print('RESULT' + '=' + json.dumps(found))\n"
+    )
+    found = run_in_repl(lite_page, lite_site, code)
+    stored = json.loads((offline.FOLDER / "01-output-size.json").read_text())
+    assert found["python"].startswith("3.")
+    assert found["cwd"] == "/drive/01-output-size"
+    top = {name.split("/")[0] for name in offline.BROWSER_FILES}
+    assert found["files"] == sorted(top | {"precomputed"})
+    assert found["calls"] == len(stored["calls"]) > 0
+    assert lite_page.errors == []
+    assert lite_page.external == []
+
+
+def test_exercise_visible_checks_run_in_the_browser(lite_page, lite_site):
+    """Do an exercise's visible test cells pass in the browser, with the reference
+    solution filled in, checked against the stored PyTorch answers?"""
+    if not list(PYODIDE.glob("numpy-*.whl")):
+        pytest.skip(
+            "needs NumPy built for Pyodide, which only Pyodide's CDN publishes "
+            "(it is in neither npm's nor PyPI's registry) and this machine cannot "
+            "reach it; the same cells run without PyTorch in "
+            "test_solutions_pass_every_visible_check_without_torch"
+        )
+    notebook = NOTEBOOKS[0]
+    nb = submission(notebook.parent.name, notebook.name)
+    cells = [c.source for c in nb.cells if c.cell_type == "code"]
+    code = (
+        "import json, os, pyodide_js\n"
+        "await pyodide_js.loadPackage('numpy')\n"
+        f"os.chdir({notebook.parent.name!r})\n"
+        "namespace = {}\n"
+        f"for source in {cells!r}:\n"
+        "    exec(source, namespace)\n"
+        "from autograder import reference\n"
+        "print('RESULT' + '=' + json.dumps(reference.torch is None))\n"
+    )
+    assert run_in_repl(lite_page, lite_site, code) is True
+    assert lite_page.errors == []

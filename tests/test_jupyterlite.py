@@ -31,6 +31,7 @@ from helpers import EXERCISES, ROOT, SOLUTIONS, solution_sources, submission
 from leaks import find_leaks, secret_lines
 
 NOTEBOOKS = precompute.notebooks()
+STALE = "stale stored answers: run python -m autograder.precompute and commit them"
 IDS = [nb.parent.name for nb in NOTEBOOKS]
 RUNNER = Path(__file__).parent / "lite_runner.py"
 
@@ -83,17 +84,18 @@ def test_stored_answers_are_pytorchs(notebook):
     stored = json.loads(precompute.target(notebook).read_text())
     fresh = json.loads(precompute.dumps(precompute.precompute(notebook)))
     assert stored["notebook"] == fresh["notebook"]
-    assert stored["ops"] == fresh["ops"]
-    assert stored["forward_shapes"] == fresh["forward_shapes"]
-    assert len(stored["calls"]) == len(fresh["calls"]) > 0
+    assert stored["ops"] == fresh["ops"], STALE
+    assert stored["forward_shapes"] == fresh["forward_shapes"], STALE
+    assert len(stored["calls"]) == len(fresh["calls"]) > 0, STALE
     for old, new in zip(stored["calls"], fresh["calls"]):
-        assert old["op"] == new["op"]
-        assert old["args"] == new["args"]  # the inputs, exactly
-        assert old.keys() == new.keys()
-        assert old.get("refuses") == new.get("refuses")
+        assert old["op"] == new["op"], STALE
+        assert old["args"] == new["args"], STALE  # the inputs, exactly
+        assert old.keys() == new.keys(), STALE
+        assert old.get("refuses") == new.get("refuses"), STALE
         for field in ("result", "variants"):
             if field in new:
-                assert _same(offline.decode(old[field]), offline.decode(new[field]))
+                got = offline.decode(old[field]), offline.decode(new[field])
+                assert _same(*got), (STALE, old["op"], field)
 
 
 def _checked_ops(notebook):

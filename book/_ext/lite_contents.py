@@ -8,6 +8,10 @@ first, with one folder per assignment holding:
 - the part of the `autograder` package that works without PyTorch, with the
   stored PyTorch answers for that assignment's visible checks only, so that
   `from autograder import check` in the notebook finds it next to itself.
+
+It also drops the web font that jupyterlite-sphinx adds to every page (from
+Google's servers, for a button style the book does not use): the site loads
+nothing from elsewhere.
 """
 
 import shutil
@@ -45,6 +49,19 @@ def stage_contents(app):
     stage(srcdir / app.config.jupyterlite_content_dir, srcdir / "exercises")
 
 
+def _external(entry):
+    name = getattr(entry, "filename", None) or entry[0]
+    return str(name).startswith(("http://", "https://"))
+
+
+def drop_web_fonts(app):
+    app.registry.css_files[:] = [e for e in app.registry.css_files if not _external(e)]
+    css = getattr(app.builder, "_css_files", None)
+    if css is not None:
+        css[:] = [e for e in css if not _external(e)]
+
+
 def setup(app):
     app.connect("builder-inited", stage_contents)
+    app.connect("builder-inited", drop_web_fonts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,8 +11,8 @@ file is rewritten with the hashes of these wheels and the two packages it
 lacks (comm, ipython-pygments-lexers).
 
 Compiled packages such as NumPy are in neither registry (Pyodide publishes them
-only on its CDN), so this copy has no NumPy. Does nothing when the folder is
-already complete for this version.
+on its CDN and in its release archives), so this copy has no NumPy. Does
+nothing when the folder is already complete for this version.
 """
 
 from __future__ import annotations

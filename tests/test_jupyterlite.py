@@ -333,7 +333,8 @@ def test_in_browser_page_links_every_exercise(built_book):
 # The site loads Pyodide from its CDN, which the test machine cannot reach; the
 # server below serves the copy that .ci/pyodide fetched from npm and PyPI instead
 # (it tells JupyterLite where, in the jupyter-lite.json it serves). That copy has
-# no NumPy: Pyodide's compiled packages are published only on its CDN.
+# no NumPy: Pyodide's compiled packages are published on its CDN and in its
+# release archives, not in npm's or PyPI's registry.
 
 PYODIDE = Path(os.environ.get("CONV_PYODIDE", ROOT / "_build" / "pyodide"))
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -489,9 +490,10 @@ def test_exercise_visible_checks_run_in_the_browser(lite_page, lite_site):
     solution filled in, checked against the stored PyTorch answers?"""
     if not list(PYODIDE.glob("numpy-*.whl")):
         pytest.skip(
-            "needs NumPy built for Pyodide, which only Pyodide's CDN publishes "
-            "(it is in neither npm's nor PyPI's registry) and this machine cannot "
-            "reach it; the same cells run without PyTorch in "
+            "needs NumPy built for Pyodide, which is published on Pyodide's CDN "
+            "and in its release archives, not in npm's or PyPI's registry (the "
+            "only places this machine reaches); the same cells run without "
+            "PyTorch in "
             "test_solutions_pass_every_visible_check_without_torch"
         )
     notebook = NOTEBOOKS[0]

@@ -464,14 +464,20 @@ def test_lite_notebook_opens_with_no_error(lite_page, lite_site):
 
 def test_pyodide_kernel_runs_offline_next_to_the_checker(lite_page, lite_site):
     """Does the Pyodide kernel start from the locally served files, run Python,
-    and find an exercise's checker and stored answers in its folder?"""
+    find an exercise's checker and stored answers in its folder, and import the
+    checker from there as far as NumPy (which this Pyodide lacks)?"""
     code = (
-        "import json, os, sys\n"
+        "import importlib.util, json, os, sys\n"
         "os.chdir('01-output-size')\n"
         "stored = json.load(open('autograder/precomputed/01-output-size.json'))\n"
         "found = {'python': sys.version.split()[0], 'cwd': os.getcwd(),\n"
         "         'files': sorted(os.listdir('autograder')),\n"
-        "         'calls': len(stored['calls'])}\n"
+        "         'calls': len(stored['calls']),\n"
+        "         'origin': importlib.util.find_spec('autograder').origin}\n"
+        "try:\n"
+        "    import autograder\n"
+        "except ModuleNotFoundError as err:\n"
+        "    found['missing'] = err.name\n"
         "print('RESULT' + '=' + json.dumps(found))\n"
     )
     found = run_in_repl(lite_page, lite_site, code)
@@ -481,6 +487,8 @@ def test_pyodide_kernel_runs_offline_next_to_the_checker(lite_page, lite_site):
     top = {name.split("/")[0] for name in offline.BROWSER_FILES}
     assert found["files"] == sorted(top | {"precomputed"})
     assert found["calls"] == len(stored["calls"]) > 0
+    assert found["origin"] == "/drive/01-output-size/autograder/__init__.py"
+    assert found.get("missing") in (None, "numpy")
     assert lite_page.errors == []
     assert lite_page.external == []
 

@@ -123,6 +123,22 @@ def test_stored_answers_cover_every_checked_function(notebook):
     assert set(stored["ops"]) == _checked_ops(notebook) != set()
 
 
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
+def test_hidden_tests_are_not_stored(notebook):
+    """Are the calls that only the hidden tests make (in solutions/) left out of
+    the stored answers that the site ships?"""
+    source = SOLUTIONS / notebook.relative_to(EXERCISES)
+    every, _ = precompute.visible_calls(source)  # visible and hidden tests
+    visible, _ = precompute.visible_calls(notebook)
+    shown = {(op, offline.key(args)) for op, args in visible}
+    hidden = {(op, offline.key(args)) for op, args in every} - shown
+    assert hidden, "the hidden tests make calls of their own"
+    stored = json.loads(precompute.target(notebook).read_text())["calls"]
+    keys = {(c["op"], offline.key(offline.decode(c["args"]))) for c in stored}
+    assert keys == shown
+    assert keys.isdisjoint(hidden)
+
+
 def test_every_exercise_has_stored_answers():
     """Is there one file of stored answers per exercise notebook, and no other?"""
     stored = sorted(p.stem for p in offline.FOLDER.glob("*.json"))

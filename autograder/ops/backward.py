@@ -8,10 +8,12 @@ the tuple (or array) that a function making the mistake would return.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from ..reference import call_torch, register, tensor
+from .. import offline
+from ..reference import call_torch, register, tensor, torch
+
+if torch is not None:  # without PyTorch (Pyodide), only random_grad_out works
+    import torch.nn.functional as F
 
 # --- conv2d_backward ---------------------------------------------------------
 
@@ -288,7 +290,14 @@ def max_pool2d_backward(
 
 # --- for the tests -------------------------------------------------------------
 
-_FORWARD = {"conv2d": F.conv2d, "max_pool2d": F.max_pool2d}
+
+def forward_shape(forward, x, *args, **kwargs):
+    """The shape of F.<forward>(x, *args, **kwargs)'s output."""
+    if torch is None:
+        return offline.forward_shape(forward, x, args, kwargs)
+    fn = {"conv2d": F.conv2d, "max_pool2d": F.max_pool2d}[forward]
+    tensors = [tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+    return tuple(call_torch(fn, tensor(x), *tensors, **kwargs).shape)
 
 
 def random_grad_out(forward, rng, x, *args, **kwargs):
@@ -298,6 +307,5 @@ def random_grad_out(forward, rng, x, *args, **kwargs):
     make upstream gradients of the right shape.
     """
     x = np.asarray(x)
-    tensors = [tensor(a) if isinstance(a, np.ndarray) else a for a in args]
-    y = call_torch(_FORWARD[forward], tensor(x), *tensors, **kwargs)
-    return rng.normal(size=tuple(y.shape)).astype(x.dtype)
+    shape = forward_shape(forward, x, *args, **kwargs)
+    return rng.normal(size=shape).astype(x.dtype)

@@ -228,7 +228,8 @@ class Course:
 
     def nbgrader(self, *args):
         """Run an nbgrader command in the course folder; its output if it fails."""
-        if self.db_url_given:
+        if self.db_url != self.config.get("CourseDirectory", {}).get("db_url"):
+            # given on the command line, or normalised (postgresql:// -> +psycopg2)
             args = (*args, f"--CourseDirectory.db_url={self.db_url}")
         proc = subprocess.run(
             [sys.executable, "-m", "nbgrader", *args],

@@ -149,6 +149,28 @@ def test_export_report_and_feedback_read_the_postgresql_gradebook(on_postgres):
     assert {p.parts[-3] for p in pages} == seen["everyone"]
 
 
+def test_nbgrader_config_db_url_chooses_postgresql(postgres, tmp_path, monkeypatch):
+    """Does a postgresql:// db_url in nbgrader_config.py put the gradebook there?"""
+    from nbgrader.api import Gradebook
+
+    monkeypatch.delenv("AUTOGRADER_DB_URL", raising=False)
+    root = make_course(tmp_path / "course")
+    url = postgres.new_database()
+    plain = url.replace("postgresql+psycopg2://", "postgresql://")
+    with open(root / "nbgrader_config.py", "a", encoding="utf-8") as f:
+        f.write(f"\nc.CourseDirectory.db_url = {plain!r}\n")
+    course = Course(root)
+    course.ensure_in_gradebook(A1)  # runs nbgrader generate_assignment
+    with Gradebook(url) as gb:
+        notebooks = gb.find_assignment(A1).notebooks
+        cells = [c.name for nb in notebooks for c in nb.grade_cells]
+    assert "conv1d_basic" in cells
+    assert not (root / "gradebook.db").exists()
+    other = postgres.new_database()
+    monkeypatch.setenv("AUTOGRADER_DB_URL", other)
+    assert Course(root).db_url == other  # the environment wins over the file
+
+
 # ----------------------------------------------------------------- bad input
 
 

@@ -56,11 +56,20 @@ def _worker_for(config):
         os.environ.setdefault("MPLBACKEND", "Agg")
         from .worker import Worker
 
-        tmp_root = tempfile.mkdtemp(prefix="autograder-dask-")
+        _remove_orphans()
+        tmp_root = tempfile.mkdtemp(prefix=f"autograder-dask-{os.getpid()}-")
         os.chmod(tmp_root, 0o711)  # the sandbox user must reach its own folders
         atexit.register(shutil.rmtree, tmp_root, True)
         _workers[key] = Worker({**config, "tmp_root": tmp_root})
     return _workers[key]
+
+
+def _remove_orphans():
+    """Remove the temporary folders of worker processes that were killed."""
+    for path in Path(tempfile.gettempdir()).glob("autograder-dask-*-*"):
+        pid = path.name.split("-")[2]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def grade_job(config, job):

@@ -9,9 +9,14 @@ is killed (SIGKILL) in the middle of a batch.
 import contextlib
 import io
 import os
+import shutil
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from grader_support import (
@@ -312,3 +317,21 @@ def test_dask_grading_prints_progress_and_summary(dask_cluster, tmp_path):
     assert "graded: 1" in proc.stdout
     assert "ivan: output-size.ipynb is not a notebook" in proc.stdout
     assert "alice: 10/10" in proc.stderr and "ivan: failed" in proc.stderr
+
+
+
+def test_a_killed_workers_temporary_folder_is_removed_by_the_next_worker():
+    """Are the folders of dead Dask worker processes removed, and live ones kept?"""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that no longer runs
+    base = Path(tempfile.gettempdir())
+    orphan = Path(tempfile.mkdtemp(prefix=f"autograder-dask-{gone.pid}-", dir=base))
+    (orphan / "work").mkdir()
+    alive = Path(tempfile.mkdtemp(prefix=f"autograder-dask-{os.getpid()}-", dir=base))
+    try:
+        dask_grading._remove_orphans()
+        assert not orphan.exists()
+        assert alive.is_dir()
+    finally:
+        shutil.rmtree(orphan, ignore_errors=True)
+        shutil.rmtree(alive, ignore_errors=True)

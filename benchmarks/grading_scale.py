@@ -13,9 +13,12 @@ long-running cluster does); then each run regrades the whole class
 (`force=True`) and is timed from the call to the summary, gradebook writes
 included. Runs alternate between the two executors. The report gives the
 median seconds per submission and the scaling efficiency t1 / (n * tn),
-1.0 for a perfect n-fold speed-up, with the load average around each run:
-on a machine shared with other work, efficiency falls as soon as the
-workers compete with it for cores.
+1.0 for a perfect n-fold speed-up, with the load average around each run,
+and the CPU time that this benchmark's processes (the batch, the workers
+and the students' sandboxed processes) used per submission and per second
+of the run: on a machine shared with other work, n workers that get fewer
+than n cores cannot scale, and the "cores used" column shows how many they
+got.
 
     python benchmarks/grading_scale.py                     # 20 submissions, 1 and 2
     python benchmarks/grading_scale.py --workers 1,2,4 --students 40 --runs 3
@@ -45,19 +48,40 @@ def load():
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def cpu_seconds():
+    """CPU time used so far by this process and all its descendants."""
+    import resource
+
+    import psutil
+
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)  # children: those already waited for
+        total += usage.ru_utime + usage.ru_stime
+    for child in psutil.Process().children(recursive=True):
+        try:
+            t = child.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def timed_grade(course, executor, n, cluster):
     from autograder.batch import grade
 
+    cpu = cpu_seconds()
     start = time.perf_counter()
     if executor == "dask":
         summary = grade(course, A, force=True, progress=False, scheduler=cluster)
     else:
         summary = grade(course, A, force=True, progress=False, jobs=n)
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu
     fresh = summary.count("graded", "failed")
     if fresh != len(summary.outcomes):
         raise RuntimeError("not every submission was graded:\n" + summary.text())
-    return seconds, summary
+    return seconds, cpu
 
 
 def totals(course):
@@ -70,6 +94,7 @@ def measure(n, args, course):
     from distributed import LocalCluster
 
     times = {"dask": [], "local": []}
+    cpus = {"dask": [], "local": []}
     scores = []
     with LocalCluster(
         n_workers=n,
@@ -84,16 +109,19 @@ def measure(n, args, course):
             order = ["dask", "local"] if run % 2 == 0 else ["local", "dask"]
             for executor in order:
                 before = load()
-                seconds, _ = timed_grade(course, executor, n, address)
+                seconds, cpu = timed_grade(course, executor, n, address)
                 scores.append(totals(course))
                 times[executor].append(seconds)
+                cpus[executor].append(cpu)
                 print(
                     f"{n} workers, run {run + 1}, {executor:5s} {seconds:6.1f} s "
-                    f"({seconds / args.students:.2f} s per submission); "
+                    f"({seconds / args.students:.2f} s per submission, "
+                    f"CPU {cpu / args.students:.2f} s per submission, "
+                    f"{cpu / seconds:.2f} cores used); "
                     f"load before {before}, after {load()}",
                     flush=True,
                 )
-    return times, scores
+    return times, cpus, scores
 
 
 def main():
@@ -124,20 +152,25 @@ def main():
             f"load {load()}",
             flush=True,
         )
-        median, all_scores = {}, []
+        median, cpu, all_scores = {}, {}, []
         for n in counts:
-            times, scores = measure(n, args, course)
+            times, cpus, scores = measure(n, args, course)
             all_scores += scores
             median[n] = {e: statistics.median(t) for e, t in times.items()}
+            cpu[n] = {e: statistics.median(t) for e, t in cpus.items()}
         print()
-        print("workers | executor | s per submission | efficiency t1/(n*tn)")
+        print(
+            "workers | executor | s per submission | efficiency t1/(n*tn) | "
+            "CPU s per submission | cores used"
+        )
         for executor in ("dask", "local"):
             t1 = median[1][executor]
             for n in counts:
-                tn = median[n][executor]
+                tn, c = median[n][executor], cpu[n][executor]
                 print(
                     f"{n:7d} | {executor:8s} | {tn / args.students:16.3f} | "
-                    f"{t1 / (n * tn):.2f}"
+                    f"{t1 / (n * tn):20.2f} | {c / args.students:20.2f} | "
+                    f"{c / tn:.2f}"
                 )
         same = all(s == all_scores[0] for s in all_scores)
         print(f"\nevery run gave every student the same score: {same}")

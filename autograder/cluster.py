@@ -126,7 +126,9 @@ class DaskPool:
 
         from distributed import Client
 
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        for name in ["distributed", *logging.root.manager.loggerDict]:
+            if name.startswith("distributed"):  # its own summary says what failed
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             self.client = Client(
                 self.address, timeout=CONNECT_TIMEOUT, set_as_default=False
@@ -153,6 +155,7 @@ class DaskPool:
 
     def run(self, jobs):
         from distributed import as_completed
+        from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
 
         futures = {
@@ -171,6 +174,11 @@ class DaskPool:
                     answer = _error(
                         "the grading process died (its Dask workers were lost "
                         "each time it ran)"
+                    )
+                except FutureCancelledError:
+                    answer = _error(
+                        "the Dask cluster dropped this job (scheduler lost?); "
+                        "the next run grades it"
                     )
                 except Exception as err:
                     answer = _error(f"grader error on the cluster: {err!r}"[:2000])

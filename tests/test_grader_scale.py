@@ -23,10 +23,12 @@ from grader_support import (
     A1,
     NB1,
     TEST_LIMITS,
+    autograded,
     cli,
     exercise,
     log_lines,
     make_course,
+    outputs_text,
     put,
     submission,
     total,
@@ -297,6 +299,8 @@ def test_a_dask_worker_killed_mid_job_still_records_each_student_once(
     got = {s: cells for s, [cells] in gradebook_scores(url).items()}
     assert all(total(got[s]) == 10 for s in students[:-1])
     assert total(got["slow"]) == 9 and got["slow"]["conv_output_size_stride"] == 0
+    # the loop was stopped by the sandbox's CPU limit, not by the Dask worker
+    assert "CPU time limit" in outputs_text(autograded(root, "slow"))
     bar = stream.getvalue().splitlines()
     assert len(bar) == len(students) and bar[-1].startswith(f"[{len(students)}/")
     with pytest.raises(ProcessLookupError):

@@ -6,7 +6,9 @@ killed at any moment leaves every submission either fully recorded or not
 logged (and then graded again by the next run). Grading itself happens in
 worker processes (worker.py), one per core; a worker that dies or hangs is
 replaced and its submission graded again; if that fails too, the submission
-gets an "error" (graded again by the next run), never the batch.
+gets an "error" (graded again by the next run), never the batch. With a
+Dask scheduler's address the same jobs run on a Dask cluster instead
+(cluster.py), and the batch process still records every result itself.
 """
 
 from __future__ import annotations
@@ -211,6 +213,7 @@ class Summary:
     seconds: float
     workers: int
     isolation: str
+    cluster: str | None = None  # the Dask scheduler's address, if one graded
 
     @property
     def ok(self):
@@ -225,7 +228,9 @@ class Summary:
         per = f" ({self.seconds / fresh:.2f} s per submission)" if fresh else ""
         lines = [
             f"{self.assignment}: {len(self.outcomes)} submissions in "
-            f"{self.seconds:.1f} s{per}, {self.workers} workers; "
+            f"{self.seconds:.1f} s{per}, {self.workers} workers"
+            + (f" on the Dask cluster at {self.cluster}" if self.cluster else "")
+            + "; "
             f"isolation: {self.isolation} "
             f"({describe_isolation(self.isolation)})",
             f"  graded: {graded + self.count('unchanged')}"
@@ -276,18 +281,40 @@ def grade(
     limits=None,
     isolation="auto",
     progress=None,
+    scheduler=None,
 ):
-    """Grade every (or the named) submission of an assignment; a Summary."""
+    """Grade every (or the named) submission of an assignment; a Summary.
+
+    With `scheduler` (a Dask scheduler's address) the submissions are graded
+    on that Dask cluster instead of by local grading processes (`jobs`).
+    """
     lock = _lock(course)
+    cluster = None
     try:
+        if scheduler:
+            from .cluster import DaskPool
+
+            cluster = DaskPool(scheduler).connect()
         return _grade(
-            course, assignment, students, jobs, force, limits, isolation, progress
+            course,
+            assignment,
+            students,
+            jobs,
+            force,
+            limits,
+            isolation,
+            progress,
+            cluster,
         )
     finally:
+        if cluster is not None:
+            cluster.close()
         lock.close()
 
 
-def _grade(course, assignment, students, jobs, force, limits, isolation, progress):
+def _grade(
+    course, assignment, students, jobs, force, limits, isolation, progress, cluster
+):
     t0 = time.monotonic()
     limits = limits or Limits()
     notebooks = course.notebooks(assignment)
@@ -332,12 +359,18 @@ def _grade(course, assignment, students, jobs, force, limits, isolation, progres
                     "hash": digest,
                 }
             )
-    size = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    if cluster is not None:
+        size = cluster.size
+    else:
+        size = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if todo:
-        outcomes += _run(course, assignment, todo, size, limits, level, key, progress)
+        outcomes += _run(
+            course, assignment, todo, size, limits, level, key, progress, cluster
+        )
     order = {s: i for i, s in enumerate(found)}
     outcomes.sort(key=lambda o: order.get(o.student, 0))
-    return Summary(assignment, outcomes, time.monotonic() - t0, size, level)
+    where = cluster.address if cluster is not None else None
+    return Summary(assignment, outcomes, time.monotonic() - t0, size, level, where)
 
 
 def _up_to_date(course, gb, last, digest, key, student, assignment):
@@ -356,7 +389,7 @@ def _up_to_date(course, gb, last, digest, key, student, assignment):
     return True
 
 
-def _run(course, assignment, todo, size, limits, level, key, progress):
+def _run(course, assignment, todo, size, limits, level, key, progress, cluster):
     stage_root = course.state_dir / "staging"
     stage_root.mkdir(parents=True, exist_ok=True)
     tmp_root = tempfile.mkdtemp(prefix="autograder-batch-")
@@ -371,7 +404,11 @@ def _run(course, assignment, todo, size, limits, level, key, progress):
         job["assignment"] = assignment
         job["stage"] = str(stage_root / job["id"])
     timeout = (limits.notebook_wall + 120) * len(todo[0]["notebooks"]) + 300
-    pool = Pool(size, config, course.state_dir, timeout)
+    if cluster is not None:
+        cluster.config = {**config, "tmp_root": None}  # each worker makes its own
+        pool = cluster
+    else:
+        pool = Pool(size, config, course.state_dir, timeout)
     bar = Progress(len(todo)) if progress is None else progress
     outcomes = []
     try:

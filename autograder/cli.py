@@ -9,11 +9,15 @@
 
 Run them in the course folder (the one with nbgrader_config.py) or pass
 --course. `grade` exits with status 0 only if every submission was graded.
+The gradebook is nbgrader_config.py's db_url (a SQLite file by default),
+or --db-url / $AUTOGRADER_DB_URL (e.g. postgresql://user@host/db); `grade
+--scheduler tcp://host:8786` grades on a Dask cluster instead of locally.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .course import Course, CourseError
@@ -22,7 +26,7 @@ EPILOG = "See docs/instructors.md for the whole walk, and what grading defends a
 
 
 def _course(args):
-    return Course(args.course)
+    return Course(args.course, db_url=args.db_url)
 
 
 def cmd_release(args):
@@ -64,6 +68,7 @@ def cmd_grade(args):
         limits=limits,
         isolation=args.isolation,
         progress=False if args.quiet else None,
+        scheduler=args.scheduler,
     )
     print(summary.text())
     return 0 if summary.ok else 1
@@ -129,6 +134,11 @@ def parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--course", default=".", help="the course folder (default: here)")
+    p.add_argument(
+        "--db-url",
+        help="the gradebook's database URL (default: $AUTOGRADER_DB_URL, else "
+        "nbgrader_config.py's db_url, else sqlite:///gradebook.db)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("release", help="generate the student version (exercises/)")
@@ -145,6 +155,13 @@ def parser():
     s.add_argument("assignment")
     s.add_argument("--student", action="append", help="only this student (repeatable)")
     s.add_argument("--jobs", type=int, help="grading processes (default: one per core)")
+    s.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=os.environ.get("AUTOGRADER_SCHEDULER") or None,
+        help="grade on the Dask cluster of this scheduler (tcp://host:8786) "
+        "instead of local processes (default: $AUTOGRADER_SCHEDULER, else local)",
+    )
     s.add_argument("--force", action="store_true", help="regrade unchanged submissions")
     s.add_argument(
         "--isolation", default="auto", choices=["auto", "root", "userns", "none"]

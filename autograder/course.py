@@ -45,8 +45,45 @@ def _load_config(root):
     return PyFileConfigLoader(path.name, path=str(root)).load_config()
 
 
+DB_URL_ENV = "AUTOGRADER_DB_URL"
+
+
+def gradebook_url(url):
+    """The SQLAlchemy URL of a gradebook: SQLite or PostgreSQL, else CourseError.
+
+    A plain postgresql:// URL gets the psycopg2 driver, the one installed.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise CourseError(f"not a database URL: {url!r}") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend == "postgresql" and driver in ("", "psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    elif backend != "sqlite" or driver:
+        raise CourseError(
+            f"unsupported gradebook URL {parsed.drivername}://...: use "
+            "sqlite:///path/to/gradebook.db or postgresql://user@host/database"
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def shown_url(url):
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 class Course:
-    def __init__(self, root="."):
+    """A course folder; db_url (or $AUTOGRADER_DB_URL) overrides the config's."""
+
+    def __init__(self, root=".", db_url=None):
         from nbgrader.coursedir import CourseDirectory
 
         self.root = Path(root).resolve()
@@ -59,7 +96,9 @@ class Course:
         quiet.setLevel(logging.ERROR)  # nbgrader's own options trip its warnings
         self.coursedir = CourseDirectory(config=self.config, log=quiet)
         self.coursedir.root = str(self.root)
-        self.db_url = self.coursedir.db_url
+        self.db_url_given = db_url or os.environ.get(DB_URL_ENV) or None
+        self.db_url = gradebook_url(self.db_url_given or self.coursedir.db_url)
+        self.coursedir.db_url = self.db_url
         self.course_id = self.coursedir.course_id
 
     def folder(self, step, student=".", assignment="."):
@@ -138,9 +177,18 @@ class Course:
     # -- the gradebook
 
     def gradebook(self):
+        """nbgrader's Gradebook; CourseError (one line) if it cannot be opened."""
         from nbgrader.api import Gradebook
+        from sqlalchemy.exc import SQLAlchemyError
 
-        return Gradebook(self.db_url, self.course_id)
+        try:
+            return Gradebook(self.db_url, self.course_id)
+        except SQLAlchemyError as err:
+            why = str(getattr(err, "orig", None) or err).strip().splitlines()
+            raise CourseError(
+                f"cannot open the gradebook {shown_url(self.db_url)}: "
+                + (why[0] if why else type(err).__name__)
+            ) from None
 
     def ensure_in_gradebook(self, assignment):
         """Make sure the gradebook knows the assignment's notebooks and cells.
@@ -180,6 +228,9 @@ class Course:
 
     def nbgrader(self, *args):
         """Run an nbgrader command in the course folder; its output if it fails."""
+        if self.db_url != self.config.get("CourseDirectory", {}).get("db_url"):
+            # given on the command line, or normalised (postgresql:// -> +psycopg2)
+            args = (*args, f"--CourseDirectory.db_url={self.db_url}")
         proc = subprocess.run(
             [sys.executable, "-m", "nbgrader", *args],
             cwd=self.root,

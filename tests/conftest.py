@@ -56,3 +56,24 @@ def glued(built_book):
         return {name: out["data"]["text/plain"] for name, out in data.items()}
 
     return read
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL server of the tests' own (tests/pg_server.py).
+
+    Skips when Debian's postgresql is not installed; under CI (CI set) that is
+    a failure, since .ci/postgres installs it.
+    """
+    from pg_server import Server, binaries
+
+    bindir = binaries()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is missing: .ci/postgres should have installed it")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    server = Server(bindir).start()
+    try:
+        yield server
+    finally:
+        server.stop()

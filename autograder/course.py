@@ -45,6 +45,20 @@ def _load_config(root):
     return PyFileConfigLoader(path.name, path=str(root)).load_config()
 
 
+def tools_on_path():
+    """Put this Python's scripts folder first on PATH when its tools are not found.
+
+    nbgrader creates a gradebook by running the ``alembic`` command by name, so
+    ``.venv/bin/python -m autograder`` run without the environment activated
+    would fail on a new course with "No such file or directory: 'alembic'".
+    """
+    scripts = Path(sys.executable).parent
+    if shutil.which("alembic") is None and (scripts / "alembic").exists():
+        os.environ["PATH"] = os.pathsep.join(
+            [str(scripts), *filter(None, [os.environ.get("PATH")])]
+        )
+
+
 DB_URL_ENV = "AUTOGRADER_DB_URL"
 
 
@@ -181,6 +195,7 @@ class Course:
         from nbgrader.api import Gradebook
         from sqlalchemy.exc import SQLAlchemyError
 
+        tools_on_path()
         try:
             return Gradebook(self.db_url, self.course_id)
         except SQLAlchemyError as err:
@@ -231,6 +246,7 @@ class Course:
         if self.db_url != self.config.get("CourseDirectory", {}).get("db_url"):
             # given on the command line, or normalised (postgresql:// -> +psycopg2)
             args = (*args, f"--CourseDirectory.db_url={self.db_url}")
+        tools_on_path()
         proc = subprocess.run(
             [sys.executable, "-m", "nbgrader", *args],
             cwd=self.root,

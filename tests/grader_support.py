@@ -85,7 +85,7 @@ def run_batch(root, assignment=A1, limits=TEST_LIMITS, **kwargs):
     return grade(Course(root), assignment, limits=limits, progress=False, **kwargs)
 
 
-def cli(root, *args, timeout=900):
+def cli(root, *args, timeout=900, env=None):
     """Run `python -m autograder ...` in a course folder."""
     return subprocess.run(
         [sys.executable, "-m", "autograder", *args],
@@ -93,6 +93,7 @@ def cli(root, *args, timeout=900):
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=env,
     )
 
 

@@ -312,6 +312,20 @@ def test_command_line_exit_status_says_whether_all_were_graded(tmp_path):
     assert "bob: output-size.ipynb is not a notebook" in bad.stdout
 
 
+def test_grading_works_without_the_environment_activated(tmp_path):
+    """Does `.venv/bin/python -m autograder grade` create a new gradebook when the
+    environment's scripts (nbgrader needs its `alembic`) are not on PATH?"""
+    root = make_course(tmp_path)
+    put(root, "alice", submission(A1, NB1))
+    scripts = str(Path(sys.executable).parent)
+    path = [d for d in os.environ["PATH"].split(os.pathsep) if d != scripts]
+    env = {**os.environ, "PATH": os.pathsep.join(path)}
+    assert subprocess.run(["which", "alembic"], env=env).returncode != 0
+    ok = cli(root, "grade", A1, "--part-timeout", "5", "--quiet", env=env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert scores(root)["alice"]
+
+
 KILLER = """
 import sys, time, json, os, signal
 import psutil

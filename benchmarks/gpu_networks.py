@@ -1,4 +1,4 @@
-"""Benchmark AlexNet, VGG-16, GoogLeNet and MobileNet v1 on a CUDA GPU.
+"""Benchmark AlexNet, VGG-16, GoogLeNet, MobileNet v1 and Xception on a CUDA GPU.
 
 For every network, mode (inference, training step), batch size and configuration
 (fp32 eager, channels_last, bf16 autocast, torch.compile and combinations), all in

@@ -133,8 +133,8 @@ def variants():
 
 def build_class(root, students):
     import nbformat
-    from grader_support import exercise, make_course, put
 
+    from grader_support import exercise, make_course, put
     from helpers import solution_sources, submission
 
     make_course(root)

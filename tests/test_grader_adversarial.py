@@ -11,6 +11,7 @@ import os
 
 import nbformat
 import pytest
+
 from grader_support import (
     A1,
     NB1,
@@ -27,7 +28,6 @@ from grader_support import (
     total,
     with_cell,
 )
-
 from helpers import grade_id
 
 WRONG_CONV1D = """

@@ -6,11 +6,11 @@ get full marks, and its untouched exercise zero, with every test cell run?
 
 import pytest
 import torch
-from grader_support import exercise, put
 
 from autograder.notebook import SourceNotebook
 from autograder.runner import Course, grade_notebook
 from autograder.sandbox import Environment, Limits, detect_isolation
+from grader_support import exercise, put
 from helpers import ROOT, submission
 
 NOTEBOOKS = sorted((ROOT / "solutions").glob("*/*.ipynb"))

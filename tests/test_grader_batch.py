@@ -18,6 +18,10 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+
+from autograder.cli import feedback
+from autograder.course import Course
+from autograder.report import class_report, export
 from grader_support import (
     A1,
     NB1,
@@ -34,10 +38,6 @@ from grader_support import (
     total,
     tree_digest,
 )
-
-from autograder.cli import feedback
-from autograder.course import Course
-from autograder.report import class_report, export
 from helpers import ROOT, grade_id
 
 HERE = Path(__file__).resolve().parent

@@ -5,10 +5,10 @@ import unicodedata
 import zipfile
 
 import pytest
-from grader_support import A1, NB1, cli, make_course, submission
 
 from autograder.collect import collect
 from autograder.course import Course
+from grader_support import A1, NB1, cli, make_course, submission
 
 
 def notebook_bytes(nb=None):

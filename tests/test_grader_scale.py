@@ -19,6 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
+from test_grader_batch import OFF_BY_ONE, SLOW
+
+from autograder import cluster as dask_grading
+from autograder.batch import Progress, grade
+from autograder.cli import feedback, main
+from autograder.course import Course, CourseError, gradebook_url
+from autograder.report import class_report
 from grader_support import (
     A1,
     NB1,
@@ -33,13 +40,6 @@ from grader_support import (
     submission,
     total,
 )
-from test_grader_batch import OFF_BY_ONE, SLOW
-
-from autograder import cluster as dask_grading
-from autograder.batch import Progress, grade
-from autograder.cli import feedback, main
-from autograder.course import Course, CourseError, gradebook_url
-from autograder.report import class_report
 
 TIMEOUTS = ("--part-timeout", "3", "--memory", "1024")
 

@@ -15,10 +15,8 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 import urllib.parse
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import numpy as np
 import pytest
 
 from autograder import offline, precompute
+from browser import chromium, serving
 from helpers import EXERCISES, ROOT, SOLUTIONS, solution_sources, submission
 from leaks import find_leaks, secret_lines
 
@@ -353,16 +352,6 @@ def test_in_browser_page_links_every_exercise(built_book):
 # release archives, not in npm's or PyPI's registry.
 
 PYODIDE = Path(os.environ.get("CONV_PYODIDE", ROOT / "_build" / "pyodide"))
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
 
 
@@ -408,27 +397,14 @@ def lite_site(built_book):
         if os.environ.get("CI"):
             pytest.fail(f"no local Pyodide in {PYODIDE}: .ci/pyodide should fetch it")
         pytest.skip(f"no local Pyodide in {PYODIDE} (run bash .ci/pyodide)")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), _site_handler(built_book)
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(_site_handler(built_book)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/browser should have installed it")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -10,9 +10,7 @@ from __future__ import annotations
 import functools
 import html.parser
 import http.server
-import os
 import shutil
-import threading
 import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,19 +20,10 @@ import pytest
 import yaml
 from PIL import Image
 
+from browser import chromium, serving
 from helpers import EXERCISES, ROOT, SOLUTIONS
 from leaks import MARKERS, secret_lines
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 # TeX that MathJax would have replaced, had it typeset the page.
@@ -81,26 +70,14 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(built_book):
     """The built site served over HTTP on a free local port."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(functools.partial(_QuietHandler, directory=str(built_book))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/browser should have installed it")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

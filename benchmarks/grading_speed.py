@@ -43,20 +43,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 A, NB = "01-output-size", "output-size.ipynb"
 
-OFF_BY_ONE = """
-def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
-    if padding == "valid":
-        padding = 0
-    if padding == "same":
-        if stride != 1:
-            raise ValueError("'same' needs stride 1")
-        return input_size
-    out = (input_size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride
-    if out < 0:
-        raise ValueError("kernel does not fit")
-    return out
-"""
-
 LOOPS = """
 def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     x, weight = np.asarray(x), np.asarray(weight)
@@ -108,7 +94,7 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def variants():
     """(name, {grade_id: code}) for the kinds of submissions in the class."""
-    from grader_support import solution_code
+    from grader_support import OFF_BY_ONE, solution_code
 
     right = solution_code("conv1d")
     anchor = "x, weight = np.asarray(x), np.asarray(weight)\n"

@@ -19,6 +19,21 @@ from helpers import EXERCISES, ROOT, grade_id, submission
 
 A1, NB1 = "01-output-size", "output-size.ipynb"
 
+# conv_output_size without the +1: a student's most common mistake.
+OFF_BY_ONE = """
+def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
+    if padding == "valid":
+        padding = 0
+    if padding == "same":
+        if stride != 1:
+            raise ValueError("'same' needs stride 1")
+        return input_size
+    out = (input_size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride
+    if out < 0:
+        raise ValueError("kernel does not fit")
+    return out
+"""
+
 # Tight limits keep the adversarial cases quick; the correct solution of
 # 01-output-size needs well under a second of CPU per part.
 TEST_LIMITS = Limits(

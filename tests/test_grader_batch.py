@@ -25,6 +25,7 @@ from autograder.report import class_report, export
 from grader_support import (
     A1,
     NB1,
+    OFF_BY_ONE,
     autograded,
     cli,
     exercise,
@@ -41,20 +42,6 @@ from grader_support import (
 from helpers import ROOT, grade_id
 
 HERE = Path(__file__).resolve().parent
-
-OFF_BY_ONE = """
-def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
-    if padding == "valid":
-        padding = 0
-    if padding == "same":
-        if stride != 1:
-            raise ValueError("'same' needs stride 1")
-        return input_size
-    out = (input_size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride
-    if out < 0:
-        raise ValueError("kernel does not fit")
-    return out
-"""
 
 SLOW = """
 def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):

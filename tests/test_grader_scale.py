@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_grader_batch import OFF_BY_ONE, SLOW
+from test_grader_batch import SLOW
 
 from autograder import cluster as dask_grading
 from autograder.batch import Progress, grade
@@ -29,6 +29,7 @@ from autograder.report import class_report
 from grader_support import (
     A1,
     NB1,
+    OFF_BY_ONE,
     TEST_LIMITS,
     autograded,
     cli,

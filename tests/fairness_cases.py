@@ -244,3 +244,241 @@ def cases_03(rng):
 
 
 CASES["03-padding"] = cases_03
+
+
+# --- 04-pooling -------------------------------------------------------------
+
+
+def _pool_calls(dims):
+    """(shape, args, kwargs) for max pooling in 1 or 2 dimensions."""
+    if dims == 2:
+        return [
+            ((1, 1, 4, 4), (2,), {}),
+            ((2, 3, 6, 7), ((2, 3),), {}),
+            ((2, 3, 5, 6), ((2, 3), 1, (1, 0)), {}),
+            ((2, 3, 9, 9), (3, 2, 1, (2, 3)), {}),
+            ((1, 1, 5, 5), (2,), {"ceil_mode": True}),
+            ((1, 1, 5, 5), (2, 2, 1), {"ceil_mode": True}),
+            ((2, 3, 8, 7), (3, 2, 1, 1, True), {}),
+            ((2, 3, 7, 8), (3, 3, 0, 1, True), {}),
+            ((1, 1, 2, 2), (3, 2), {"ceil_mode": True, "padding": 1}),
+            ((3, 6, 6), (2,), {}),
+            ((0, 3, 6, 6), (2,), {}),
+            ((2, 3, 6, 6), (3,), {"padding": 2}),
+            ((2, 3, 6, 6), (7,), {}),
+            ((2, 0, 6, 6), (2,), {}),
+            ((2, 3, 6, 6), (3,), {"stride": 0}),
+        ]
+    return [
+        ((1, 1, 7), (2,), {}),
+        ((1, 1, 7), (3,), {"stride": 2, "padding": 1}),
+        ((1, 1, 7), (2,), {"stride": 2, "dilation": 2, "ceil_mode": True}),
+        ((1, 7), ((3,), (1,)), {}),
+        ((2, 3, 10), (3, 2, 1, 2, True), {}),
+        ((2, 3, 10), (4, 3, 2, 1, True), {}),
+        ((2, 3, 10), (3,), {"padding": 2}),
+    ]
+
+
+def cases_04(rng):
+    pools = {
+        "max_pool2d": torch_op(F.max_pool2d),
+        "max_pool1d": torch_op(F.max_pool1d),
+        "avg_pool2d": torch_op(F.avg_pool2d),
+        "avg_pool1d": torch_op(F.avg_pool1d),
+    }
+    for dims in (2, 1):
+        name = f"max_pool{dims}d"
+        for shape, args, kw in _pool_calls(dims):
+            x = rng.normal(size=shape)
+            for xx in (x, x.astype(np.float32)):
+                yield name, pools[name], (xx, *args), kw
+                yield name, pools[name], (xx, *args), {**kw, "return_indices": True}
+    # windows of padding only (dilation skips the input): -inf, as in PyTorch;
+    # where their indices point is left unchecked
+    for shape, args in [((2, 1, 1), (2, 1, 1, 2)), ((1, 1, 3), (2, 2, 1, 4, True))]:
+        x = rng.normal(size=shape)
+        yield "max_pool1d", pools["max_pool1d"], (x, *args), {}
+    for shape, args in [
+        ((2, 1, 1, 3), (2, 1, 1, 2)),
+        ((1, 2, 3, 4), (2, 2, 1, 4, True)),
+    ]:
+        x = rng.normal(size=shape)
+        yield "max_pool2d", pools["max_pool2d"], (x, *args), {}
+    avg2 = [
+        ((1, 1, 4, 4), (2,), {}),
+        ((2, 3, 6, 7), ((2, 3),), {}),
+        ((1, 1, 4, 4), (3, 1, 1), {}),
+        ((1, 1, 4, 4), (3, 1, 1), {"count_include_pad": False}),
+        ((2, 3, 5, 6), ((2, 3), 2, (1, 0)), {}),
+        ((1, 1, 6, 6), (3, 2, 1, True), {}),
+        ((1, 1, 6, 6), (3, 2, 1, True, False), {}),
+        ((1, 1, 5, 5), (2, 2, 1, True), {}),
+        ((2, 3, 7, 8), (3, (2, 3), 1, True, False), {}),
+        ((2, 3, 6, 6), (3, 1, 1), {"divisor_override": 4}),
+        ((2, 3, 7, 6), (3, 2, 1, True), {"divisor_override": 2}),
+        ((3, 6, 6), (2,), {}),
+        ((2, 3, 6, 6), (2,), {"padding": 2}),
+        ((2, 3, 6, 6), (7,), {}),
+    ]
+    for shape, args, kw in avg2:
+        x = rng.normal(size=shape)
+        yield "avg_pool2d", pools["avg_pool2d"], (x, *args), kw
+        yield "avg_pool2d", pools["avg_pool2d"], (x.astype(np.float32), *args), kw
+    avg1 = [
+        ((1, 1, 7), (2,), {}),
+        ((1, 1, 7), (3, 2, 1), {}),
+        ((1, 1, 7), (3, 2, 1, True, False), {}),
+        ((1, 1, 8), (3, 2, 1, True, True), {}),
+        ((1, 7), ((3,), (1,)), {}),
+        ((2, 3, 7), (3,), {"padding": 2}),
+    ]
+    for shape, args, kw in avg1:
+        x = rng.normal(size=shape)
+        yield "avg_pool1d", pools["avg_pool1d"], (x, *args), kw
+        yield "avg_pool1d", pools["avg_pool1d"], (x.astype(np.float32), *args), kw
+    gap = torch_op(lambda x: F.adaptive_avg_pool2d(x, 1))
+    conv = torch_op(F.avg_pool2d)
+    for shape in [(1, 3, 2, 2), (2, 4, 5, 3), (4, 5, 3)]:
+        x = rng.normal(size=shape)
+        yield "global_avg_pool2d", gap, (x,), {}
+        yield "global_avg_pool2d", gap, (x.astype(np.float32),), {}
+    for shape, k in [((1, 2, 4, 4), 2), ((2, 3, 6, 9), (2, 3)), ((2, 3, 7, 5), 2)]:
+        x = rng.normal(size=shape)
+        yield "avg_pool2d_as_conv", conv, (x, k), {}
+        yield "avg_pool2d_as_conv", conv, (x[0].astype(np.float32), k), {}
+    yield "avg_pool2d_as_conv", conv, (rng.normal(size=(1, 2, 3, 3)), 4), {}
+
+
+CASES["04-pooling"] = cases_04
+
+
+# --- 05-conv-vs-linear ------------------------------------------------------
+
+
+def ref_conv2d_as_matrix(weight, input_shape, stride=1, padding=0):
+    n = int(np.prod(input_shape))
+    basis = torch.eye(n, dtype=torch.float64).reshape(n, *input_shape)
+    w = torch.from_numpy(weight).double()
+    cols = F.conv2d(basis, w, stride=stride, padding=padding).reshape(n, -1)
+    return cols.T.numpy().astype(weight.dtype)
+
+
+def cases_05(rng):
+    calls = [
+        ((1, 1, 3, 3), (1, 5, 5), {}),
+        ((1, 1, 3, 2), (1, 4, 6), {}),
+        ((2, 3, 3, 3), (3, 5, 5), {}),
+        ((4, 1, 2, 3), (1, 4, 5), {}),
+        ((1, 2, 1, 1), (2, 3, 4), {}),
+        ((2, 3, 3, 3), (3, 5, 5), {"stride": 2}),
+        ((2, 3, 3, 3), (3, 5, 5), {"padding": 1}),
+        ((2, 3, 3, 3), (3, 6, 7), {"stride": 2, "padding": 1}),
+        ((2, 3, 2, 3), (3, 6, 7), {"stride": (2, 1), "padding": (1, 0)}),
+        ((2, 3, 2, 3), (3, 6, 7), {"padding": "same"}),
+        ((2, 3, 4, 4), (3, 5, 6), {"padding": "same"}),
+        ((2, 3, 2, 3), (3, 4, 4), {"stride": 1, "padding": "valid"}),
+        ((2, 3, 3, 3), (2, 5, 5), {}),
+        ((2, 3, 3, 3), (3, 2, 5), {}),
+        ((2, 3, 3, 3), (3, 5, 5), {"stride": 2, "padding": "same"}),
+        ((2, 3, 3, 3), (3, 1, 5), {"padding": 1}),
+    ]
+    for wshape, shape, kw in calls:
+        w = rng.normal(size=wshape)
+        yield "conv2d_as_matrix", ref_conv2d_as_matrix, (w, shape), kw
+        w32 = w.astype(np.float32)
+        yield "conv2d_as_matrix", ref_conv2d_as_matrix, (w32, shape), kw
+
+
+CASES["05-conv-vs-linear"] = cases_05
+
+
+# --- 06-receptive-field -----------------------------------------------------
+
+
+def _spec(layer):
+    if isinstance(layer, dict):
+        return layer["kernel_size"], layer.get("stride", 1), layer.get("dilation", 1)
+    return tuple(layer) + (1,) * (3 - len(layer))
+
+
+def ref_receptive_field(layers):
+    """The gradient experiment: which inputs reach two neighbouring outputs."""
+    specs = [_spec(layer) for layer in layers]
+    length = 4  # long enough for four output units
+    for k, s, d in reversed(specs):
+        length = (length - 1) * s + d * (k - 1) + 1
+    x = torch.zeros(1, 1, length, dtype=torch.float64, requires_grad=True)
+    y = x
+    for k, s, d in specs:
+        w = torch.ones(1, 1, k, dtype=torch.float64)
+        y = F.conv1d(y, w, stride=s, dilation=d)
+    reached = []
+    for unit in (0, 1):
+        (grad,) = torch.autograd.grad(y[0, 0, unit], x, retain_graph=True)
+        reached.append(torch.nonzero(grad[0, 0]).flatten().tolist())
+    rf = reached[0][-1] - reached[0][0] + 1
+    return rf, reached[1][0] - reached[0][0]
+
+
+def ref_count_parameters(c_in, c_out, kernel_size, groups=1, bias=True):
+    layer = torch.nn.Conv2d(c_in, c_out, kernel_size, groups=groups, bias=bias)
+    return sum(p.numel() for p in layer.parameters())
+
+
+def ref_count_macs(c_in, c_out, kernel_size, output_size, groups=1):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    layer = torch.nn.Conv2d(c_in, c_out, kernel_size, groups=groups, bias=False)
+    kh, kw = layer.kernel_size
+    ho, wo = output_size if isinstance(output_size, tuple) else (output_size,) * 2
+    x = torch.zeros(1, c_in, ho + kh - 1, wo + kw - 1)
+    with FlopCounterMode(display=False) as counter:
+        layer(x)
+    return counter.get_total_flops() // 2
+
+
+def cases_06(rng):
+    conv = {"type": "conv", "kernel_size": 3, "padding": 1}
+    pool = {"type": "maxpool", "kernel_size": 2, "stride": 2}
+    stacks = [
+        [(3,)],
+        [(3,), (3,)],
+        [(5,), (3,), (1,), (7,)],
+        [(3, 2), (3, 1)],
+        [(3,), (3,), (2, 2), (3,), (3,), (2, 2)],
+        [(11, 4), (3, 2), (5,), (3, 2)],
+        [(3, 1, 2)],
+        [(3, 1, 1), (3, 1, 2), (3, 1, 4)],
+        [(3, 2, 1), (3, 1, 3)],
+        [conv, conv, pool, conv],
+        [{"kernel_size": 3, "dilation": 2}, (2, 2)],
+        [],
+        [(1, 3), (4, 2, 2), {"kernel_size": 2, "stride": 3, "dilation": 3}],
+    ]
+    for stack in stacks:
+        yield "receptive_field", ref_receptive_field, (stack,), {}
+    for args, kw in [
+        ((3, 96, 11), {}),
+        ((64, 64, 3), {"bias": False}),
+        ((16, 32, (1, 5)), {}),
+        ((64, 128, 3), {"groups": 2}),
+        ((32, 32, 3), {"groups": 32}),
+        ((6, 4, 3), {"groups": 4}),
+        ((6, 4, 3), {"groups": 3}),
+        ((8, 12, (3, 2)), {"groups": 4, "bias": False}),
+    ]:
+        yield "count_parameters", ref_count_parameters, args, kw
+    for args, kw in [
+        ((3, 96, 11, 55), {}),
+        ((64, 64, 3, 56), {}),
+        ((16, 32, (1, 5), (7, 9)), {}),
+        ((64, 128, 3, 28), {"groups": 2}),
+        ((32, 32, 3, 112), {"groups": 32}),
+        ((6, 4, 3, 5), {"groups": 4}),
+        ((8, 12, (3, 2), (4, 6)), {"groups": 4}),
+    ]:
+        yield "count_macs", ref_count_macs, args, kw
+
+
+CASES["06-receptive-field"] = cases_06

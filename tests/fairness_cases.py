@@ -482,3 +482,150 @@ def cases_06(rng):
 
 
 CASES["06-receptive-field"] = cases_06
+
+
+# --- 07-separable -----------------------------------------------------------
+
+
+def ref_depthwise(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    if weight.ndim != 4 or weight.shape[1] != 1 or weight.shape[0] != x.shape[-3]:
+        raise ValueError("the contract asks for a (C, 1, KH, KW) weight")
+    groups = x.shape[-3]
+    return torch_op(F.conv2d)(x, weight, bias, stride, padding, dilation, groups)
+
+
+def ref_pointwise(x, weight, bias=None):
+    if weight.ndim != 4 or weight.shape[2:] != (1, 1):
+        raise ValueError("the contract asks for a 1 x 1 weight")
+    return torch_op(F.conv2d)(x, weight, bias)
+
+
+def ref_separable(x, dw, pw, db=None, pb=None, stride=1, padding=0, dilation=1):
+    return ref_pointwise(ref_depthwise(x, dw, db, stride, padding, dilation), pw, pb)
+
+
+def ref_separable_counts(c_in, c_out, kernel_size, bias=True):
+    def count(*args, **kwargs):
+        layer = torch.nn.Conv2d(*args, bias=bias, **kwargs)
+        return sum(p.numel() for p in layer.parameters())
+
+    standard = count(c_in, c_out, kernel_size)
+    separable = count(c_in, c_in, kernel_size, groups=c_in) + count(c_in, c_out, 1)
+    return standard, separable
+
+
+def cases_07(rng):
+    for shape, wshape, args, kw in [
+        ((2, 3, 6, 7), (3, 1, 3, 3), (), {}),
+        ((2, 3, 7, 8), (3, 1, 3, 3), (None, (2, 1), (1, 2)), {}),
+        ((2, 3, 9, 9), (3, 1, 3, 3), (None, 2, 1, (3, 1)), {}),
+        ((2, 3, 6, 6), (3, 1, 2, 3), (), {"padding": "same", "dilation": (2, 1)}),
+        ((3, 6, 6), (3, 1, 2, 3), (), {"padding": "valid"}),
+        ((0, 3, 6, 6), (3, 1, 2, 3), (), {"stride": 2}),
+        ((2, 3, 6, 6), (3, 2, 3, 3), (), {}),
+        ((2, 3, 6, 6), (6, 1, 3, 3), (), {}),
+        ((2, 3, 6, 6), (3, 1, 3, 3), (), {"stride": 2, "padding": "same"}),
+        ((2, 3, 2, 6), (3, 1, 3, 3), (), {}),
+    ]:
+        x, w = rng.normal(size=shape), rng.normal(size=wshape)
+        b = rng.normal(size=wshape[0])
+        yield "depthwise_conv2d", ref_depthwise, (x, w, *args), kw
+        if not args:
+            yield "depthwise_conv2d", ref_depthwise, (x, w, b), kw
+        x32, w32 = x.astype(np.float32), w.astype(np.float32)
+        yield "depthwise_conv2d", ref_depthwise, (x32, w32, *args), kw
+    for shape, wshape in [
+        ((2, 3, 4, 5), (3, 3, 1, 1)),
+        ((2, 3, 4, 5), (5, 3, 1, 1)),
+        ((3, 4, 5), (5, 3, 1, 1)),
+        ((0, 3, 4, 5), (4, 3, 1, 1)),
+        ((2, 3, 4, 5), (4, 3, 3, 3)),
+        ((2, 3, 4, 5), (4, 2, 1, 1)),
+    ]:
+        x, w = rng.normal(size=shape), rng.normal(size=wshape)
+        yield "pointwise_conv2d", ref_pointwise, (x, w), {}
+        yield "pointwise_conv2d", ref_pointwise, (x, w, rng.normal(size=wshape[0])), {}
+        x32, w32 = x.astype(np.float32), w.astype(np.float32)
+        yield "pointwise_conv2d", ref_pointwise, (x32, w32), {}
+    x, dw = rng.normal(size=(2, 3, 8, 8)), rng.normal(size=(3, 1, 3, 3))
+    pw, db, pb = rng.normal(size=(5, 3, 1, 1)), rng.normal(size=3), rng.normal(size=5)
+    for args, kw in [
+        ((x, dw, rng.normal(size=(3, 3, 1, 1))), {}),
+        ((x, dw, pw, db, pb), {}),
+        ((x, dw, pw), {"stride": 2, "padding": 1, "dilation": 2}),
+        ((x[0], dw, pw, db), {"padding": "same"}),
+        ((x.astype(np.float32), dw.astype(np.float32), pw.astype(np.float32)), {}),
+    ]:
+        yield "separable_conv2d", ref_separable, args, kw
+    for args in [
+        (32, 64, 3),
+        (3, 8, (1, 5)),
+        (32, 64, 3, False),
+        (3, 8, (1, 5), False),
+    ]:
+        yield "separable_parameter_counts", ref_separable_counts, args, {}
+
+
+CASES["07-separable"] = cases_07
+
+
+# --- 08-backward ------------------------------------------------------------
+
+
+def ref_conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1):
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(weight, dtype=torch.float64, requires_grad=True)
+    bt = torch.zeros(weight.shape[0], dtype=torch.float64, requires_grad=True)
+    y = F.conv2d(xt, wt, bt, stride, padding, dilation, groups)
+    if tuple(y.shape) != grad_out.shape:
+        raise ValueError("grad_out does not have the output's shape")
+    y.backward(torch.from_numpy(grad_out.astype(np.float64)))
+    return tuple(t.grad.numpy().astype(grad_out.dtype) for t in (xt, wt, bt))
+
+
+def ref_max_pool2d_backward(grad_out, x, *args, **kwargs):
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    y = F.max_pool2d(xt, *args, **kwargs)
+    if tuple(y.shape) != grad_out.shape:
+        raise ValueError("grad_out does not have the output's shape")
+    y.backward(torch.from_numpy(grad_out.astype(np.float64)))
+    return xt.grad.numpy().astype(grad_out.dtype)
+
+
+def _out_shape(fn, x, *args, **kwargs):
+    return tuple(fn(torch.from_numpy(x), *args, **kwargs).shape)
+
+
+def cases_08(rng):
+    for shape, wshape, kw in CONV2D_CALLS:
+        x, w = rng.normal(size=shape), rng.normal(size=wshape)
+        try:
+            out = _out_shape(F.conv2d, x, torch.from_numpy(w), **kw)
+        except REFUSED:
+            out = (shape[0], wshape[0], 3, 3)[4 - len(shape) :]
+        g = rng.normal(size=out)
+        yield "conv2d_backward", ref_conv2d_backward, (g, x, w), kw
+        f32 = [a.astype(np.float32) for a in (g, x, w)]
+        yield "conv2d_backward", ref_conv2d_backward, tuple(f32), kw
+    x, w = rng.normal(size=(2, 3, 6, 6)), rng.normal(size=(4, 3, 3, 3))
+    g = rng.normal(size=(2, 4, 3, 3))  # not the output's shape (4 x 4)
+    yield "conv2d_backward", ref_conv2d_backward, (g, x, w), {}
+    for shape, args, kw in _pool_calls(2) + [
+        ((2, 3, 9, 8), (3, 1), {}),
+        ((2, 3, 9, 8), ((3, 2), (1, 2)), {}),
+        ((2, 3, 7, 8), ((4, 2), 2, (2, 1)), {}),
+        ((2, 3, 8, 7), (3, 3, 0), {"ceil_mode": True}),
+        ((2, 3, 8, 7), ((2, 3),), {"stride": (1,)}),
+    ]:
+        x = rng.normal(size=shape)
+        try:
+            out = _out_shape(F.max_pool2d, x, *args, **kw)
+        except REFUSED:
+            out = x.shape[:-2] + (2, 2)
+        g = rng.normal(size=out)
+        yield "max_pool2d_backward", ref_max_pool2d_backward, (g, x, *args), kw
+        f32 = [a.astype(np.float32) for a in (g, x)]
+        yield "max_pool2d_backward", ref_max_pool2d_backward, (*f32, *args), kw
+
+
+CASES["08-backward"] = cases_08

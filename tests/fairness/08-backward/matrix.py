@@ -31,7 +31,7 @@ def padding_2d(padding, kernel_hw, stride, dilation):
 
 # %% conv2d_backward
 def _im2col_index(c, hp, wp, kh, kw, s, d, ho, wo):
-    """Flat indices into one padded image (c, hp, wp): rows (c, p, q), columns (i, j)."""
+    """Flat indices into a padded image (c, hp, wp): rows (c, p, q), columns (i, j)."""
     ch, p, q = np.meshgrid(np.arange(c), np.arange(kh), np.arange(kw), indexing="ij")
     i, j = np.meshgrid(np.arange(ho), np.arange(wo), indexing="ij")
     r = p.reshape(-1, 1) * d[0] + i.reshape(1, -1) * s[0]

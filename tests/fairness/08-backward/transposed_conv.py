@@ -26,7 +26,7 @@ def padding_2d(padding, kernel_hw, stride, dilation):
 
 # %% conv2d_backward
 def _windows(a, size, step):
-    """(N, C, positions..., size...) windows of a (N, C, H, W) array, every step-th tap."""
+    """(N, C, positions..., size...) windows of (N, C, H, W), every step-th tap."""
     v = np.lib.stride_tricks.sliding_window_view(a, size, axis=(2, 3))
     return v[..., :: step[0], :: step[1]]
 
@@ -74,7 +74,8 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
         N, C, Hp, Wp
     )
     gx = gxp[:, :, pt : pt + H, pl : pl + W]
-    # grad_weight[o, c, p, q] = sum over n, i, j of g[n, o, i, j] xp[n, c, iS + pD, jS + qD]
+    # grad_weight[o, c, p, q] = sum over n, i, j of
+    #     g[n, o, i, j] * xp[n, c, iS + pD, jS + qD]
     xp = np.pad(xb, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
     span = ((HO - 1) * sh + 1, (WO - 1) * sw + 1)
     xw = _windows(xp, span, (sh, sw))[:, :, ::dh, ::dw][:, :, :KH, :KW]

@@ -95,6 +95,14 @@ CORPUS_FILES = [(a, s) for a in ASSIGNMENTS for s in styles(a)]
 
 
 @pytest.mark.parametrize(("assignment", "style"), CORPUS_FILES)
+def test_corpus_sections_are_the_solution_cells(assignment, style):
+    """Does each corpus file have one section per solution cell of the notebook?"""
+    nb = nbformat.read(exercise_notebook(assignment), as_version=4)
+    answer = sections(CORPUS / assignment / f"{style}.py")
+    assert sorted(answer) == sorted(solution_ids(nb))
+
+
+@pytest.mark.parametrize(("assignment", "style"), CORPUS_FILES)
 def test_corpus_solution_agrees_with_pytorch(assignment, style):
     """Is each corpus solution right, checked against PyTorch directly?"""
     ns = namespace(assignment, style)

@@ -80,12 +80,17 @@ def _shape_lines(got, expected):
     lines = [f"expected shape {expected.shape}, got {got.shape}"]
     if got.ndim != expected.ndim:
         return lines
-    diff = [i for i, (g, e) in enumerate(zip(got.shape, expected.shape)) if g != e]
-    if len(diff) == 1 and abs(got.shape[diff[0]] - expected.shape[diff[0]]) == 1:
-        axis = diff[0]
-        word = "short" if got.shape[axis] < expected.shape[axis] else "long"
+    diff = [g - e for g, e in zip(got.shape, expected.shape)]
+    axes = [i for i, d in enumerate(diff) if d]
+    if axes and (all(diff[i] == -1 for i in axes) or all(diff[i] == 1 for i in axes)):
+        word = "short" if diff[axes[0]] < 0 else "long"
+        where = (
+            f"axis {axes[0]}"
+            if len(axes) == 1
+            else "axes " + (", ".join(map(str, axes[:-1])) + f" and {axes[-1]}")
+        )
         lines.append(
-            f"the output is one element too {word} along axis {axis}: "
+            f"the output is one element too {word} along {where}: "
             "check the floor and the +1 of the output-size formula"
         )
     return lines

@@ -13,10 +13,8 @@ Before any student code runs, it
 - serves PyTorch, SciPy, scikit-image, ... as stub modules whose every use
   raises ForbiddenCall, so that importing them does not break a cell but
   calling them makes that part score zero (even if the student's code
-  catches the exception);
-
-the list of forbidden packages and the message come in the config, from the
-grader's guard.py, which the notebook's `check` uses too;
+  catches the exception); the list of packages and the message come in
+  the config, from guard.py, which the notebook's `check` uses too;
 - installs a Python audit hook (which Python code cannot remove) that refuses
   to start processes or threads, send signals, open sockets, use ctypes,
   build code objects from bytes, load native code from outside the standard

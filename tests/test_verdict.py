@@ -106,6 +106,9 @@ CALLS = {
 
 # --- what can travel ---------------------------------------------------------
 
+# The machine may be loaded: generating values slowly is not a failure.
+SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
 NUMERIC = (
     hnp.boolean_dtypes()
     | hnp.integer_dtypes(endianness="=")
@@ -160,14 +163,14 @@ def same(a, b):
     return type(a) is type(b) and a == b
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=SLOW)
 @given(VALUES)
 def test_plain_values_travel_unchanged(value):
     """Does every plain value (scalars of every dtype, 0-d, empty, nested) survive?"""
     assert same(value, wire.carry(value))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=SLOW)
 @given(ARRAYS, st.sampled_from(KINDS))
 def test_the_trip_is_a_fixed_point(data, kind):
     """Is a value that made the trip unchanged by a second one (views, objects)?"""
@@ -227,7 +230,7 @@ def plain(value):
     return value is None or isinstance(value, (bool, int, float, complex, str))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=SLOW)
 @given(
     data=ARRAYS | VALUES,
     kind=st.sampled_from([k for k in KINDS if k not in ("object", "thing")]),
@@ -338,7 +341,7 @@ def test_wrong_kinds_of_number_fail_alike(graded, value, words):
 @settings(
     max_examples=60,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[*SLOW, HealthCheck.function_scoped_fixture],
 )
 @given(
     data=VALUES | ARRAYS, kind=st.sampled_from(KINDS), op=st.sampled_from(list(CALLS))

@@ -10,16 +10,6 @@ c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 c.CourseDirectory.course_id = "conv-layers"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
-c.CourseDirectory.db_assignments = [
-    {"name": "01-output-size"},
-    {"name": "02-conv2d"},
-    {"name": "03-padding"},
-    {"name": "04-pooling"},
-    {"name": "05-conv-vs-linear"},
-    {"name": "06-receptive-field"},
-    {"name": "07-separable"},
-    {"name": "08-backward"},
-]
 
 # Hidden tests call the autograder package, which the kernel imports; give
 # every graded cell time for a PyTorch import on a slow machine.

@@ -2,11 +2,17 @@
 
 `describe_mismatch` returns None when the output is right, else a list of
 lines that say what was expected, what came, and where the largest error is.
+
+Outputs are judged as the grader receives them (see wire): an output that
+is not plain data is a `wire.RemoteObject`, one that cannot make the trip a
+`wire.Unsendable`; both are named here the same way wherever a check runs.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from . import wire
 
 # (rtol, atol relative to the largest expected magnitude) by the input's dtype.
 TOLERANCES = {
@@ -19,7 +25,37 @@ def show(value):
     """A short description of a value: arrays by dtype and shape."""
     if isinstance(value, np.ndarray):
         return f"{value.dtype} array {value.shape}"
+    if isinstance(value, wire.Unsendable):
+        return f"an output that cannot be graded ({value.why})"
+    if isinstance(value, wire.RemoteObject):
+        return f"{kind_of(value)} {value.description}"
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return f"an int of {value.bit_length()} bits"
     return repr(value)
+
+
+def kind_of(value):
+    """The dotted type name of an output (with the dtype of a non-numeric array)."""
+    if isinstance(value, wire.RemoteObject):
+        dtype = f" of dtype {value.array_dtype}" if value.array_dtype else ""
+        return value.type_name + dtype
+    return type(value).__module__ + "." + type(value).__qualname__
+
+
+def whole_number(value):
+    """True for an int, a NumPy integer or a 0-d integer array (not a bool)."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return True
+    return (
+        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"
+    )
+
+
+def _same_dtype(a, b):
+    """Equal dtypes, whatever their byte order."""
+    return a.kind == b.kind and a.itemsize == b.itemsize
 
 
 def tolerance(dtype, expected):
@@ -44,12 +80,17 @@ def _shape_lines(got, expected):
     lines = [f"expected shape {expected.shape}, got {got.shape}"]
     if got.ndim != expected.ndim:
         return lines
-    diff = [i for i, (g, e) in enumerate(zip(got.shape, expected.shape)) if g != e]
-    if len(diff) == 1 and abs(got.shape[diff[0]] - expected.shape[diff[0]]) == 1:
-        axis = diff[0]
-        word = "short" if got.shape[axis] < expected.shape[axis] else "long"
+    diff = [g - e for g, e in zip(got.shape, expected.shape)]
+    axes = [i for i, d in enumerate(diff) if d]
+    if axes and (all(diff[i] == -1 for i in axes) or all(diff[i] == 1 for i in axes)):
+        word = "short" if diff[axes[0]] < 0 else "long"
+        where = (
+            f"axis {axes[0]}"
+            if len(axes) == 1
+            else "axes " + (", ".join(map(str, axes[:-1])) + f" and {axes[-1]}")
+        )
         lines.append(
-            f"the output is one element too {word} along axis {axis}: "
+            f"the output is one element too {word} along {where}: "
             "check the floor and the +1 of the output-size formula"
         )
     return lines
@@ -80,11 +121,12 @@ def describe_mismatch(got, expected, out_dtype):
     `expected` is the float64 reference; `out_dtype` is the dtype the output
     must have (the input's) and sets the tolerance.
     """
+    if isinstance(got, wire.Unsendable):
+        return [f"the output cannot be graded: {got.why}"]
     if not isinstance(got, np.ndarray):
-        kind = type(got).__module__ + "." + type(got).__qualname__
-        return [f"expected a NumPy array, got {kind}"]
+        return [f"expected a NumPy array, got {kind_of(got)}"]
     lines = []
-    if got.dtype != np.dtype(out_dtype):
+    if not _same_dtype(got.dtype, np.dtype(out_dtype)):
         want = np.dtype(out_dtype)
         lines.append(f"expected dtype {want} (the input's), got {got.dtype}")
     if got.shape != expected.shape:
@@ -95,15 +137,23 @@ def describe_mismatch(got, expected, out_dtype):
 
 
 def describe_scalar_mismatch(got, expected):
-    """Lines describing how an integer result differs; None if it does not."""
-    if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
-        kind = type(got).__name__
+    """Lines describing how an integer result differs; None if it does not.
+
+    An int, a NumPy integer and a 0-d integer array are all whole numbers (as
+    PyTorch's sizes are); a bool is not.
+    """
+    if isinstance(got, wire.Unsendable):
+        return [f"the output cannot be graded: {got.why}"]
+    if not whole_number(got):
+        what = show(got)
+        if not isinstance(got, (np.ndarray, wire.RemoteObject)):
+            what = f"{type(got).__name__} {what}"
         hint = ""
-        if kind == "float":
+        if isinstance(got, (float, np.floating)):
             hint = " (use // or math.floor: sizes are whole numbers)"
-        return [f"expected an int, got {kind} {got!r}{hint}"]
+        return [f"expected an int, got {what}{hint}"]
     if got != expected:
-        return [f"expected {expected}, got {got}"]
+        return [f"expected {expected}, got {show(int(got))}"]
     return None
 
 

@@ -35,6 +35,7 @@ BROWSER_FILES = [
     "reference.py",
     "ops/__init__.py",
     "ops/backward.py",
+    "wire.py",
 ]
 
 

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import wire
+from . import guard, wire
 
 HERE = Path(__file__).resolve().parent
 PYTHON = os.path.realpath(sys.executable)
@@ -138,7 +138,7 @@ class Limits:
     notebook_cpu: float = 600.0
     notebook_wall: float = 1800.0
     memory_mb: int = 2048
-    output_mb: int = 64
+    output_mb: int = wire.OUTPUT_MB
     stdout_kb: int = 32
     file_mb: int = 16
 
@@ -442,6 +442,8 @@ class Child:
             "work": plan.work,
             "stdout_cap": self.limits.stdout_kb * 1024,
             "safe_extensions": SAFE_EXTENSIONS,
+            "forbidden": guard.sandbox_config(),
+            "max_output": wire.output_limit(self.limits.output_mb),
         }
         argv = [PYTHON, "-S", "-s", "-P", "-c", env.boot, json.dumps(config)]
         environ = {

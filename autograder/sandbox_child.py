@@ -12,7 +12,9 @@ Before any student code runs, it
 - replaces NumPy's convolve/correlate with functions that raise ForbiddenCall;
 - serves PyTorch, SciPy, scikit-image, ... as stub modules whose every use
   raises ForbiddenCall, so that importing them does not break a cell but
-  calling them makes that part score zero;
+  calling them makes that part score zero (even if the student's code
+  catches the exception); the list of packages and the message come in
+  the config, from guard.py, which the notebook's `check` uses too;
 - installs a Python audit hook (which Python code cannot remove) that refuses
   to start processes or threads, send signals, open sockets, use ctypes,
   build code objects from bytes, load native code from outside the standard
@@ -37,30 +39,32 @@ import types
 import numpy as np
 import wire
 
-FORBIDDEN_PACKAGES = (
-    "torch",
-    "scipy",
-    "skimage",
-    "cv2",
-    "tensorflow",
-    "jax",
-    "keras",
-    "sklearn",
-    "numba",
-    "cupy",
-    "autograd",
-    "theano",
-    "mxnet",
-    "paddle",
-    "jaxlib",
-    "torchvision",
-)
-WHY = "the kernels must be written in NumPy, so this part scores zero"
+# The forbidden list and its message come from the grader (guard.py) in the
+# config; main() fills these before any student code runs.
+FORBIDDEN_PACKAGES = ()
+FORBIDDEN_NUMPY = ()
+TEMPLATE = "uses {}"
+# What the student's code used of them during the current request.
+USED = []
 OUTPUT_TAIL = "\n[... {} more characters of output not kept]\n"
 
 
 class ForbiddenCall(Exception):
     """The student's code used a library that does the work for it."""
+
+
+def forbidden(name):
+    """The ForbiddenCall for a use of `name` (a package or numpy.<fn>), noted."""
+    USED.append(name)
+    return ForbiddenCall(TEMPLATE.format(name))
+
+
+def configure_forbidden(config):
+    """Take the forbidden list and its message from the grader's config."""
+    global FORBIDDEN_PACKAGES, FORBIDDEN_NUMPY, TEMPLATE
+    FORBIDDEN_PACKAGES = tuple(str(p) for p in config["packages"])
+    FORBIDDEN_NUMPY = tuple(str(n) for n in config["numpy"])
+    TEMPLATE = str(config["template"])
 
 
 # ----------------------------------------------------------------- stubs
@@ -73,7 +77,7 @@ class _Poison:
         object.__setattr__(self, "_name", name)
 
     def _refuse(self, *args, **kwargs):
-        raise ForbiddenCall(f"calls {self._name}: {WHY}")
+        raise forbidden(self._name.split(".")[0])
 
     def __getattr__(self, attr):
         if attr.startswith("__") and attr.endswith("__"):
@@ -212,21 +216,17 @@ def block_numpy_convolutions():
     core = getattr(np, "_core", None) or np.core
     multiarray = core.multiarray
     originals = {}
-    for owner, name in [
-        (np, "convolve"),
-        (np, "correlate"),
-        (multiarray, "correlate"),
-        (multiarray, "correlate2"),
-    ]:
-        fn = getattr(owner, name, None)
-        if fn is not None:
-            originals[id(fn)] = f"numpy.{name}"
+    for owner in (np, multiarray):
+        for name in FORBIDDEN_NUMPY:
+            fn = getattr(owner, name, None)
+            if fn is not None:
+                originals[id(fn)] = f"numpy.{name}"
 
     def refuse(name):
-        def forbidden(*args, **kwargs):
-            raise ForbiddenCall(f"calls {name}: {WHY}")
+        def refused(*args, **kwargs):
+            raise forbidden(name)
 
-        return forbidden
+        return refused
 
     for module in list(sys.modules.values()):
         if not getattr(module, "__name__", "").startswith("numpy"):
@@ -584,8 +584,9 @@ def describe_exception(err):
 
 
 class Server:
-    def __init__(self, rfd, wfd, stdout_cap, namespace):
+    def __init__(self, rfd, wfd, stdout_cap, namespace, max_output):
         self.rfd, self.wfd, self.cap, self.ns = rfd, wfd, stdout_cap, namespace
+        self.max_output = max_output
 
     def read_exact(self, n):
         chunks, got = [], 0
@@ -638,11 +639,8 @@ class Server:
         if op == "kinds":
             return {"ok": True, "kinds": {n: self.kind(n) for n in header["names"]}}, []
         if op == "get":
-            blobs = []
-            return {
-                "ok": True,
-                "value": wire.encode(self.ns[header["name"]], blobs),
-            }, blobs
+            node, blobs = wire.encode_output(self.ns[header["name"]], self.max_output)
+            return {"ok": True, "value": node}, blobs
         if op == "call":
             return self.call(header, body)
         raise ValueError(f"unknown request {op!r}")
@@ -662,9 +660,17 @@ class Server:
         if name not in self.ns:
             raise NameError(f"name {name!r} is not defined")
         args, kwargs = wire.decode_values(header, body, ["args", "kwargs"])
-        result = self.ns[name](*args, **kwargs)
-        blobs = []
-        return {"ok": True, "value": wire.encode(result, blobs)}, blobs
+        USED.clear()
+        try:
+            result = self.ns[name](*args, **kwargs)
+        except BaseException:
+            if USED:  # a forbidden use counts even if the exception was caught
+                raise ForbiddenCall(TEMPLATE.format(USED[0])) from None
+            raise
+        if USED:
+            raise ForbiddenCall(TEMPLATE.format(USED[0]))
+        node, blobs = wire.encode_output(result, self.max_output)
+        return {"ok": True, "value": node}, blobs
 
 
 def policy_paths():
@@ -687,6 +693,7 @@ def main(config):
     # Stdlib modules imported from now on compile from source: reading
     # bytecode would need marshal, which the audit hook refuses.
     sys.pycache_prefix = "/nonexistent-pycache"
+    configure_forbidden(config["forbidden"])
     block_numpy_convolutions()
     install_stubs()
     module = types.ModuleType("__main__")
@@ -697,7 +704,13 @@ def main(config):
     write_root = os.path.realpath(os.getcwd())
     safe = frozenset(config["safe_extensions"])
     install_audit_hook(reads, write_root, ext, dynload, safe)
-    server = Server(config["rfd"], config["wfd"], config["stdout_cap"], module.__dict__)
+    server = Server(
+        config["rfd"],
+        config["wfd"],
+        config["stdout_cap"],
+        module.__dict__,
+        config["max_output"],
+    )
     server.serve()
 
 

@@ -11,6 +11,16 @@ type name. Nothing is ever unpickled: `decode` builds arrays with
 `np.frombuffer` from a whitelisted dtype and a shape whose size it checks
 against the bytes that came.
 
+The trip is lossless for plain data: a NumPy scalar comes back as a NumPy
+scalar of its dtype, a 0-d array as a 0-d array, any view (transposed,
+broadcast, read-only) or subclass as a plain array with the same dtype, shape
+and values, and an int of any size as that int. `carry` makes the trip
+without a process in between: the notebook's `check` passes a student's
+output through it, so that it judges exactly the value that the grader
+receives from the sandbox. An output that cannot make the trip (nested too
+deeply, too many values, too many bytes) arrives as an `Unsendable` that says
+why, the same in both places.
+
 This module imports only the standard library and NumPy, because the sandbox
 runs it too (see sandbox_child.py).
 """
@@ -26,6 +36,12 @@ FRAME = struct.Struct(">4sIQ")
 MAX_DEPTH = 40
 MAX_NODES = 200_000
 MAX_STR = 1 << 20
+#: The default limit on what one answer of the student's process may hold.
+OUTPUT_MB = 64
+#: Room kept in that limit for the rest of the answer (printed output, ids).
+RESERVE = 1 << 20
+_INT_LIMIT = 1 << 63
+_HEX = re.compile(r"^-?0x[0-9a-f]+$")
 _DTYPE = re.compile(r"^[<>|=][biufc](1|2|4|8|16)$")
 _NAME = re.compile(r"[^A-Za-z0-9_.]")
 
@@ -35,70 +51,176 @@ class WireError(ValueError):
 
 
 class RemoteObject:
-    """Something the student's code returned that is not plain data."""
+    """Something the student's code returned that is not plain data.
 
-    def __init__(self, description):
-        self._description = description
+    `type_name` is its type's dotted name, `description` its repr (both cut
+    to 200 characters), `array_dtype` the dtype of an array that is not numeric.
+    """
+
+    def __init__(self, type_name, description, dtype=None):
+        self.type_name = type_name
+        self.description = description
+        self.array_dtype = dtype
 
     def __repr__(self):
         return f"<{type(self).__qualname__} object from the student's code>"
 
 
-def remote_object(type_name, description=""):
+def remote_object(type_name, description="", dtype=None):
     """A RemoteObject whose class carries the student's type name (sanitised)."""
-    module, _, qualname = str(type_name)[:200].rpartition(".")
+    type_name = str(type_name)[:200]
+    module, _, qualname = type_name.rpartition(".")
     qualname = _NAME.sub("_", qualname) or "object"
     cls = type(qualname, (RemoteObject,), {"__module__": _NAME.sub("_", module)})
-    return cls(str(description)[:200])
+    dtype = None if dtype is None else str(dtype)[:100]
+    return cls(type_name, str(description)[:200], dtype)
 
 
-def _array_header(a, blobs):
-    a = np.ascontiguousarray(a)
-    blobs.append(a.tobytes())
-    return {"t": "nd", "d": a.dtype.str, "s": list(a.shape), "b": len(blobs) - 1}
+class Unsendable:
+    """An output that cannot make the trip back; `why` says what is wrong."""
+
+    def __init__(self, why):
+        self.why = why
+
+    def __repr__(self):
+        return f"<an output that cannot be sent back: {self.why}>"
+
+
+def carried_dtype(dtype):
+    """True for the dtypes that travel as bytes (numbers and bools)."""
+    return bool(_DTYPE.match(np.dtype(dtype).str))
+
+
+class _Encoder:
+    """Turns a value into JSON-able nodes and array bytes, counting nodes."""
+
+    def __init__(self, blobs):
+        self.blobs = blobs
+        self.nodes = 0
+
+    def value(self, value, depth=0):
+        self.nodes += 1
+        if depth > MAX_DEPTH:
+            raise WireError(f"it is nested more than {MAX_DEPTH} levels deep")
+        if self.nodes > MAX_NODES:
+            raise WireError(f"it holds more than {MAX_NODES} Python values")
+        if value is None:
+            return {"t": "none"}
+        if isinstance(value, bool):
+            return {"t": "bool", "v": bool(value)}
+        if isinstance(value, (np.ndarray, np.generic)):
+            return self._numpy(value)
+        if isinstance(value, int):
+            return _int_node(int(value))
+        if isinstance(value, float):
+            return {"t": "float", "v": float(value)}
+        if isinstance(value, complex):
+            return {"t": "complex", "v": [value.real, value.imag]}
+        if isinstance(value, str):
+            return {"t": "str", "v": str.__str__(value)[:MAX_STR]}
+        if isinstance(value, (tuple, list)):
+            kind = "tuple" if isinstance(value, tuple) else "list"
+            items = tuple.__iter__(value) if kind == "tuple" else list.__iter__(value)
+            return {"t": kind, "v": [self.value(v, depth + 1) for v in items]}
+        if isinstance(value, dict):
+            pairs = dict.items(value)
+            items = [
+                [self.value(k, depth + 1), self.value(v, depth + 1)] for k, v in pairs
+            ]
+            return {"t": "dict", "v": items}
+        if isinstance(value, RemoteObject):  # a value that made the trip already
+            node = {"t": "obj", "type": value.type_name, "repr": value.description}
+            return (
+                node if value.array_dtype is None else {**node, "d": value.array_dtype}
+            )
+        if isinstance(value, Unsendable):
+            return {"t": "unsendable", "why": str(value.why)[:MAX_STR]}
+        return _describe_object(value)
+
+    def _numpy(self, value):
+        if not carried_dtype(value.dtype):
+            return _describe_object(value, dtype=str(value.dtype))
+        a = np.asarray(value)  # a subclass or a view: the plain array of its values
+        self.blobs.append(a.tobytes(order="C"))
+        kind = "np" if isinstance(value, np.generic) else "nd"
+        return {
+            "t": kind,
+            "d": a.dtype.str,
+            "s": list(a.shape),
+            "b": len(self.blobs) - 1,
+        }
+
+
+def _int_node(v):
+    # JSON would carry any int, but Python refuses to print one of more than
+    # 4300 digits; hexadecimal has no such limit.
+    if -_INT_LIMIT < v < _INT_LIMIT:
+        return {"t": "int", "v": v}
+    return {"t": "int", "x": hex(v)}
 
 
 def encode(value, blobs, depth=0):
-    """A JSON-able description of `value`; array bytes are appended to blobs."""
-    if depth > MAX_DEPTH:
-        raise WireError("value nested too deeply")
-    if value is None:
-        return {"t": "none"}
-    if isinstance(value, bool):
-        return {"t": "bool", "v": bool(value)}
-    if isinstance(value, int) and not isinstance(value, np.generic):
-        return {"t": "int", "v": int(value)}
-    if isinstance(value, float) and not isinstance(value, np.generic):
-        return {"t": "float", "v": float(value)}
-    if isinstance(value, complex) and not isinstance(value, np.generic):
-        return {"t": "complex", "v": [value.real, value.imag]}
-    if isinstance(value, str):
-        return {"t": "str", "v": str(value)[:MAX_STR]}
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
-        return _array_header(np.asarray(value), blobs)
-    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
-        head = _array_header(np.asarray(value), blobs)
-        return {**head, "t": "np"}
-    if isinstance(value, (tuple, list)):
-        kind = "tuple" if isinstance(value, tuple) else "list"
-        return {"t": kind, "v": [encode(v, blobs, depth + 1) for v in value]}
-    if isinstance(value, dict):
-        items = [
-            [encode(k, blobs, depth + 1), encode(v, blobs, depth + 1)]
-            for k, v in value.items()
-        ]
-        return {"t": "dict", "v": items}
-    return _describe_object(value)
+    """A JSON-able description of `value`; array bytes are appended to blobs.
+
+    Raises WireError for a value nested deeper than MAX_DEPTH or made of more
+    than MAX_NODES values (which the decoder would refuse).
+    """
+    return _Encoder(blobs).value(value, depth)
 
 
-def _describe_object(value):
+def _describe_object(value, dtype=None):
     kind = type(value)
     name = f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}"
     try:
         text = repr(value)[:200]
     except Exception:  # the student's __repr__ may raise anything
         text = "?"
-    return {"t": "obj", "type": str(name)[:200], "repr": str(text)}
+    node = {"t": "obj", "type": str(name)[:200], "repr": str(text)}
+    return node if dtype is None else {**node, "d": dtype}
+
+
+def output_limit(mb=OUTPUT_MB):
+    """The most bytes an output may take (the answer's limit less the reserve)."""
+    return max((int(mb) << 20) - RESERVE, 0)
+
+
+def encode_output(value, max_bytes):
+    """(node, blobs) for an output; an "unsendable" node if it cannot travel.
+
+    Both the sandbox (for what a student's function returns) and `carry` (in
+    the notebook) use this, so an output too large, too deep or too big a
+    tree is refused with the same words in both places.
+    """
+    blobs = []
+    try:
+        node = encode(value, blobs)
+    except (WireError, RecursionError) as err:
+        return {"t": "unsendable", "why": str(err)}, []
+    size = sum(len(b) for b in blobs)
+    if size <= max_bytes:
+        size += len(json.dumps(node, allow_nan=True))
+    if size > max_bytes:
+        why = (
+            f"it is too large to send back ({size / 2**20:.1f} MiB, "
+            f"limit {max_bytes / 2**20:.1f} MiB)"
+        )
+        return {"t": "unsendable", "why": why}, []
+    return node, blobs
+
+
+def carry(value, max_bytes=None):
+    """`value` after the trip from the sandbox to the grader, made in-process.
+
+    The same encoding, message bytes and decoding as the real trip, so the
+    result is what the grader would receive.
+    """
+    if max_bytes is None:
+        max_bytes = output_limit()
+    node, blobs = encode_output(value, max_bytes)
+    data = pack({"value": node}, blobs)
+    _, head_len, _ = FRAME.unpack(data[: FRAME.size])
+    head = decode_header(data[FRAME.size : FRAME.size + head_len])
+    return decode_values(head, data[FRAME.size + head_len :], ["value"])[0]
 
 
 def pack(header, blobs=()):
@@ -149,6 +271,8 @@ class _Decoder:
         kind = node["t"]
         if kind == "none":
             return None
+        if kind == "int" and "x" in node:
+            return self._big_int(node["x"])
         if kind in ("bool", "int", "float", "str"):
             return self._scalar(kind, node.get("v"))
         if kind == "complex":
@@ -170,7 +294,14 @@ class _Decoder:
         if kind == "dict":
             return self._dict(node.get("v"), depth)
         if kind == "obj":
-            return remote_object(node.get("type", "?"), node.get("repr", ""))
+            dtype = node.get("d")
+            return remote_object(
+                node.get("type", "?"),
+                node.get("repr", ""),
+                dtype if isinstance(dtype, str) else None,
+            )
+        if kind == "unsendable":
+            return Unsendable(str(node.get("why", "?"))[:MAX_STR])
         raise WireError(f"unknown value kind {kind[:20]!r}")
 
     def _scalar(self, kind, v):
@@ -180,6 +311,11 @@ class _Decoder:
         if kind == "str" and len(v) > MAX_STR:
             raise WireError("string too long")
         return float(v) if kind == "float" else v
+
+    def _big_int(self, text):
+        if not (isinstance(text, str) and len(text) <= MAX_STR and _HEX.match(text)):
+            raise WireError("bad int")
+        return int(text, 16)
 
     def _array(self, node):
         dtype, shape, index = node.get("d"), node.get("s"), node.get("b")

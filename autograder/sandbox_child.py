@@ -599,7 +599,7 @@ class Server:
 
     def receive(self):
         frame = self.read_exact(wire.FRAME.size)
-        head_len, body_len = wire.unpack_frame(frame, 1 << 62)
+        head_len, body_len = wire.unpack_frame(frame, 1 << 62, 1 << 62)
         header = wire.decode_header(self.read_exact(head_len))
         return header, self.read_exact(body_len)
 
@@ -696,7 +696,8 @@ def main(config):
     reads, ext, dynload = policy_paths()
     write_root = os.path.realpath(os.getcwd())
     safe = frozenset(config["safe_extensions"])
-    install_audit_hook(reads, write_root, ext, dynload, safe)
+    if config.get("audit_hook", True):
+        install_audit_hook(reads, write_root, ext, dynload, safe)
     server = Server(config["rfd"], config["wfd"], config["stdout_cap"], module.__dict__)
     server.serve()
 

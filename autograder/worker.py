@@ -23,6 +23,31 @@ from pathlib import Path
 from .sandbox import Environment, Limits
 
 
+def _data_size():
+    """This process's data segment (heap and private mappings), in bytes."""
+    with open("/proc/self/status", "rb") as f:
+        for line in f:
+            if line.startswith(b"VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def limit_own_memory(extra_mb):
+    """Cap this process's data at what it holds now plus extra_mb (soft limit).
+
+    Whatever a submission makes the grader parse or build then fails with
+    MemoryError instead of taking the machine; the hard limit stays, so the
+    sandboxed child can set its own.
+    """
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = _data_size() + (extra_mb << 20)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
 def _protocol_out():
     """A private copy of stdout for answers; fd 1 then points at stderr."""
     fd = os.dup(1)
@@ -101,12 +126,21 @@ def main():
     config = json.loads(sys.argv[1])
     out = _protocol_out()
     worker = Worker(config)
+    limit_own_memory(worker.limits.grader_memory_mb)
     out.write(json.dumps({"ready": True}) + "\n")
     try:
         for line in sys.stdin:
             job = json.loads(line)
             try:
                 answer = worker.grade(job)
+            except MemoryError:
+                answer = {
+                    "status": "failed",
+                    "notebooks": [],
+                    "reason": "grading it used more than the grader's memory limit "
+                    f"({worker.limits.grader_memory_mb} MiB per submission)",
+                    "memory": True,
+                }
             except Exception:
                 answer = {
                     "status": "error",
@@ -115,6 +149,8 @@ def main():
                 }
             answer["job"] = job["id"]
             out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            if answer.get("memory"):
+                break  # a fresh process takes the next submission
     finally:
         worker.close()
 

@@ -348,7 +348,22 @@ DEVICES = frozenset({"/dev/null", "/dev/urandom", "/dev/random", "/dev/zero"})
 SEALED_ATTRIBUTES = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 
 
-def install_audit_hook(read_roots, write_root, extension_roots, dynload, safe_ext):
+def loaded_extensions():
+    """Names of the extension modules loaded so far (NumPy's among them)."""
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    return frozenset(
+        name
+        for name, module in list(sys.modules.items())
+        if str(getattr(module, "__file__", "") or "").endswith(
+            tuple(EXTENSION_SUFFIXES)
+        )
+    )
+
+
+def install_audit_hook(
+    read_roots, write_root, extension_roots, dynload, safe_ext, loaded=frozenset()
+):
     """Refuse, from now on, what a student's code has no business doing.
 
     The hook and its helpers keep everything they use in their default
@@ -359,6 +374,10 @@ def install_audit_hook(read_roots, write_root, extension_roots, dynload, safe_ex
     replacing any function's code). There is no closure to edit, and the hook
     never calls a method of an object the student made (a path must be a
     plain str, bytes or int).
+
+    An extension module that is already loaded cannot be loaded again: a
+    second copy of a single-phase module is built from its first state, so
+    NumPy's C convolution would come back under its own name.
     """
     import posix
 
@@ -371,6 +390,7 @@ def install_audit_hook(read_roots, write_root, extension_roots, dynload, safe_ex
         DEVICES,
         FORBIDDEN_PACKAGES,
         BLOCKED_MODULES,
+        frozenset(loaded),
     )
 
     def resolve(
@@ -458,6 +478,8 @@ def install_audit_hook(read_roots, write_root, extension_roots, dynload, safe_ex
         exts, dynload, safe, forbidden, blocked = policy[2:5] + policy[6:8]
         if type_(name) is not str_:
             raise refuse("import refused while grading")
+        if type_(filename) is str_ and name in policy[8]:
+            raise import_error(f"{name} is loaded already; a second copy is refused")
         top = name.split(".")[0]
         if name in blocked or top in blocked:
             raise import_error(f"module {name} is not available while grading")
@@ -697,7 +719,8 @@ def main(config):
     write_root = os.path.realpath(os.getcwd())
     safe = frozenset(config["safe_extensions"])
     if config.get("audit_hook", True):
-        install_audit_hook(reads, write_root, ext, dynload, safe)
+        loaded = loaded_extensions()
+        install_audit_hook(reads, write_root, ext, dynload, safe, loaded)
     server = Server(config["rfd"], config["wfd"], config["stdout_cap"], module.__dict__)
     server.serve()
 

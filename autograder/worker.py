@@ -108,15 +108,47 @@ class Worker:
 
             nbformat.write(nb, stage / name)
             results.append(result.as_dict())
+            if result.status == "graded":
+                self.review(course.source, folder / name, results[-1])
         failed = [r for r in results if r["status"] == "failed"]
+        review = [m for r in results for m in r.get("review", [])]
         timestamp = folder / "timestamp.txt"
         if timestamp.is_file() and not timestamp.is_symlink():
             shutil.copyfile(timestamp, stage / "timestamp.txt")
+        reason = "; ".join(r["reason"] for r in failed) or None
+        if review and not failed:
+            reason = "needs manual review: " + "; ".join(review[:3])
         return {
             "status": "failed" if failed else "graded",
-            "reason": "; ".join(r["reason"] for r in failed) or None,
+            "reason": reason,
             "notebooks": results,
         }
+
+    @staticmethod
+    def review(source, path, result):
+        """Read (never run) the student's own code cells; flag what needs a human.
+
+        Adds "review" (messages) to the result and a warning, when any.
+        """
+        from .notebook import Malformed, merge, python_source, read_submission
+        from .review import scan_cells
+
+        try:
+            steps, _ = merge(source, read_submission(path))
+        except Malformed:
+            return
+        cells = [
+            (step.label, python_source(step.source))
+            for step in steps
+            if step.kind == "student" and step.cell_type == "code"
+        ]
+        messages = [f.message() for f in scan_cells(cells)]
+        if messages:
+            result["review"] = messages
+            result["warnings"].append(
+                "needs manual review (its code reaches past NumPy): "
+                + "; ".join(messages[:5])
+            )
 
     def close(self):
         self.env.close()

@@ -17,6 +17,7 @@ finding by a key of FINDINGS (one place for the messages).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 FINDINGS = {
@@ -125,9 +126,38 @@ def _word_key(word):
     return None
 
 
+# Words that, inside a string that is not a docstring, suggest code kept as
+# text (to be written to a file, or run) rather than written as code.
+_IN_TEXT = re.compile(
+    r"\b("
+    + "|".join(
+        re.escape(w)
+        for w in sorted(
+            _RAW_MEMORY | _NUMPY_INTERNALS | _CONVOLUTIONS | _NATIVE_MODULES
+        )
+        if len(w) > 4
+    )
+    + r"|importlib|__code__|__import__)\b"
+)
+
+
+def _docstrings(tree):
+    """The ids of the docstring nodes of a module, its functions and classes."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(
+            node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        ):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr):
+                if isinstance(body[0].value, ast.Constant):
+                    out.add(id(body[0].value))
+    return out
+
+
 class _Scanner(ast.NodeVisitor):
-    def __init__(self, label):
-        self.label, self.found = label, []
+    def __init__(self, label, docstrings=frozenset()):
+        self.label, self.found, self.docstrings = label, [], docstrings
 
     def add(self, key, node, detail):
         where = f"{self.label} line {getattr(node, 'lineno', '?')}"
@@ -160,6 +190,8 @@ class _Scanner(ast.NodeVisitor):
         key = _word_key(node.attr)
         if node.attr in _NATIVE_MODULES:
             key = "native_code"
+        if node.attr == "path" and getattr(node.value, "id", None) == "sys":
+            key = "interpreter_internals"  # importing the student's own files
         if key is not None:
             self.add(key, node, f".{node.attr}")
         self.generic_visit(node)
@@ -195,6 +227,10 @@ class _Scanner(ast.NodeVisitor):
             )
             if key is not None:
                 self.add(key, node, f"the name {word!r} in a string")
+            elif id(node) not in self.docstrings:
+                match = _IN_TEXT.search(value)
+                if match:
+                    self.add("dynamic_code", node, f"{match[1]!r} in a string")
 
 
 def scan(code, label="<cell>"):
@@ -205,7 +241,7 @@ def scan(code, label="<cell>"):
         if isinstance(err, SyntaxError):
             return []  # it cannot run either: the sandbox reports it
         return [Finding("unparsable", label, type(err).__name__)]
-    scanner = _Scanner(label)
+    scanner = _Scanner(label, _docstrings(tree))
     try:
         scanner.visit(tree)
     except RecursionError:

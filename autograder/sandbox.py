@@ -1,34 +1,39 @@
 """Start and talk to the process that runs one student's code.
 
 The process is a fresh `python -S -s -P` whose sys.path holds the standard
-library and NumPy alone, running sandbox_child.py. It gets, from the
-operating system:
+library and NumPy alone, running sandbox_child.py. Student code is assumed
+to do anything its own process can (raw memory writes included), so what it
+can reach is decided by the operating system:
 
-- resource limits: address space (memory), CPU seconds for the whole
-  notebook, the size of any file it writes, open files, no core dumps, and
-  no new processes or threads (RLIMIT_NPROC);
+- resource limits: address space and data (memory), CPU seconds for the
+  whole notebook, the size of any file it writes, open files, no core dumps,
+  and no new processes or threads (RLIMIT_NPROC);
 - its own session and process group, so that the grader can kill it and
-  everything it is;
-- a parent-death signal, so it dies with its grader;
-- where the machine allows (see `detect_isolation`): its own network
-  namespace (no network at all) and mount namespace in which the course,
-  the home directories and the temporary directories are replaced by empty
-  ones, with only Python, NumPy and its own working folder put back (read
-  only, except the folder, a small size-capped tmpfs mounted noexec); and,
-  when the grader runs as root, a user ID of its own, so that it can
-  neither write the instructor's files nor signal any other process.
+  everything it is, and a parent-death signal, so it dies with its grader;
+- at a safe level (`safe_levels`): its own user ID; its own network, IPC,
+  UTS and mount namespaces, in which every mount is read-only except its
+  working folder (a small size-capped tmpfs, noexec), and the course, the
+  home and temporary folders and /run are replaced by empty ones with only
+  Python and NumPy put back; /proc hidden; and a seccomp filter (seccomp.py)
+  that refuses sockets, signals and ptrace to other processes, new
+  processes, mounts and namespaces.
 
 Isolation levels, strongest first:
 
 - "root": all of the above (needs root).
-- "userns": the same namespaces through a user namespace. Run by root, the
-  child also gets a user ID of its own (mapped through the namespace); run
-  by a normal user, it keeps that user's ID (the audit hook in the child is
-  then what refuses signals to the grader).
+- "userns": the same through a user namespace. Run by root, the child first
+  becomes a uid of its own, then enters the user namespace (where it is
+  itself, never root); run by a normal user, it keeps that user's ID, and the
+  seccomp filter is what keeps it from signalling or tracing the grader.
 - "none": resource limits and the child's audit hook only; the child can
   read what the grading user can read, if it gets past the audit hook.
+  Never safe: refused for grading unless asked for as unsafe.
 
-The grader never trusts what comes back: wire.decode accepts plain data only.
+The audit hook in the child (sandbox_child.py) is a tripwire that names what
+it refused; no guarantee depends on it (Limits.audit_hook=False turns it off
+for the tests that show this). The grader never trusts what comes back:
+reply headers are bounded in size and shape before they are parsed, and
+wire.decode accepts plain data only.
 """
 
 from __future__ import annotations

@@ -20,10 +20,12 @@ Before any student code runs, it
   folder (reading the standard library and NumPy is allowed).
 
 None of this is what makes the scores trustworthy: the grader compares the
-outputs in its own process. These rules keep one submission from touching
-anything but itself, and the operating-system limits set by sandbox.py
-(memory, CPU, file size, no network, another user where possible) back them
-up.
+outputs in its own process. Nor is it the boundary: code in this process can
+rewrite this process's memory, hook included. The boundary is the operating
+system's (sandbox.py: another uid, namespaces, read-only mounts, seccomp,
+resource limits); these rules are tripwires that name what a submission
+tried, and the grader reads the student's code for what they cannot catch
+(review.py).
 """
 
 import builtins

@@ -96,18 +96,18 @@ def graded(tmp_path_factory):
     put(root, "forger", submission(A1, NB1, {"conv1d": FORGED_HEADER}))
     put(root, "forger_nodes", submission(A1, NB1, {"conv1d": FORGED_NODES}))
     put(root, "bypass", submission(A1, NB1, {"conv1d": CORRELATE2}))
-    t0 = time.monotonic()
-    proc = cli(root, "grade", A1, "--quiet", "--part-timeout", "5", timeout=900)
-    seconds = time.monotonic() - t0
+    # The bound on the grader's work: the whole class within the timeout
+    # (the issue saw one worker busy for 12+ minutes on one forged reply).
+    proc = cli(root, "grade", A1, "--quiet", "--part-timeout", "5", timeout=600)
     cli(root, "export", "--to", "grades.csv")
     with open(root / "grades.csv", newline="", encoding="utf-8") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    return root, proc, seconds, rows
+    return root, proc, rows
 
 
 def test_forged_reply_header_costs_its_parts_only(graded):
     """Does a forged 60 MB reply header cost its parts, with the reason, quickly?"""
-    root, proc, seconds, _ = graded
+    root, proc, _ = graded
     assert proc.returncode == 0, proc.stdout + proc.stderr
     got = scores(root)
     assert total(got["alice"]) == 10
@@ -115,12 +115,11 @@ def test_forged_reply_header_costs_its_parts_only(graded):
     assert total(got["forger"], "conv_output_size") == 4
     text = outputs_text(autograded(root, "forger"), "conv1d_basic")
     assert "reply header is too large" in text
-    assert seconds < 600  # loose: the issue saw 12+ minutes for one worker
 
 
 def test_reply_with_a_million_containers_is_refused(graded):
     """Is a small header that holds a million JSON containers refused unparsed?"""
-    root, _, _, _ = graded
+    root, _, _ = graded
     assert total(scores(root)["forger_nodes"], "conv1d") == 0
     text = outputs_text(autograded(root, "forger_nodes"), "conv1d_basic")
     assert "too many values" in text
@@ -128,7 +127,7 @@ def test_reply_with_a_million_containers_is_refused(graded):
 
 def test_second_copy_of_numpy_is_refused_and_flagged(graded):
     """Does recovering correlate2 fail at run time and flag the code for review?"""
-    root, proc, _, rows = graded
+    root, proc, rows = graded
     got = scores(root)
     assert total(got["bypass"], "conv1d") < 6
     assert "needs manual review" in proc.stdout
@@ -148,14 +147,14 @@ def test_second_copy_of_numpy_is_refused_and_flagged(graded):
 
 def test_export_names_the_isolation_of_each_submission(graded):
     """Does the CSV say which isolation level graded each submission?"""
-    _, proc, _, rows = graded
+    _, proc, rows = graded
     assert {rows[s]["isolation"] for s in ("alice", "forger", "bypass")} == {"root"}
     assert "isolation: root" in proc.stdout
 
 
 def test_unsafe_isolation_is_refused_unless_named(graded):
     """Is `--isolation none` refused, and graded only with --unsafe-isolation?"""
-    root, _, _, _ = graded
+    root, _, _ = graded
     before = scores(root)["alice"]
     args = ("grade", A1, "--quiet", "--force", "--student", "alice")
     refused = cli(root, *args, "--isolation", "none")

@@ -36,7 +36,13 @@ from .course import (
     read_timestamp,
     replace_dir,
 )
-from .sandbox import Limits, describe_isolation, detect_isolation
+from .sandbox import (
+    Limits,
+    UnsafeIsolation,
+    describe_isolation,
+    detect_isolation,
+    safe_levels,
+)
 
 _PR_SET_PDEATHSIG = 1
 
@@ -204,6 +210,7 @@ class Outcome:
     score: float = 0.0
     max_score: float = 0.0
     warnings: list = field(default_factory=list)
+    isolation: str | None = None  # the level that graded it (None: unknown)
 
 
 @dataclass
@@ -241,6 +248,16 @@ class Summary:
                 else ""
             ),
         ]
+        unsafe = [
+            o
+            for o in self.outcomes
+            if o.isolation is not None and o.isolation not in safe_levels()
+        ]
+        if unsafe:
+            lines.append(
+                "  graded WITHOUT the sandbox's guarantees (unsafe isolation): "
+                + ", ".join(f"{o.student} ({o.isolation})" for o in unsafe)
+            )
         bad = [o for o in self.outcomes if o.status in ("failed", "error")]
         lines.append(f"  failed: {len(bad)}")
         for o in bad:
@@ -256,6 +273,10 @@ class Summary:
 
 class BatchRunning(CourseError):
     """Another batch is grading this course right now."""
+
+
+class IsolationRefused(CourseError):
+    """The isolation level asked for (or the only one that works) is unsafe."""
 
 
 def _lock(course):
@@ -282,11 +303,14 @@ def grade(
     isolation="auto",
     progress=None,
     scheduler=None,
+    allow_unsafe=False,
 ):
     """Grade every (or the named) submission of an assignment; a Summary.
 
     With `scheduler` (a Dask scheduler's address) the submissions are graded
     on that Dask cluster instead of by local grading processes (`jobs`).
+    An isolation level that cannot keep the sandbox's guarantees is refused
+    unless `allow_unsafe` (the instructor's --unsafe-isolation).
     """
     lock = _lock(course)
     cluster = None
@@ -295,6 +319,10 @@ def grade(
             from .cluster import DaskPool
 
             cluster = DaskPool(scheduler).connect()
+        try:
+            level = detect_isolation(course.root, isolation, allow_unsafe)
+        except (UnsafeIsolation, RuntimeError) as err:
+            raise IsolationRefused(str(err)) from None
         return _grade(
             course,
             assignment,
@@ -302,7 +330,7 @@ def grade(
             jobs,
             force,
             limits,
-            isolation,
+            level,
             progress,
             cluster,
         )
@@ -312,14 +340,11 @@ def grade(
         lock.close()
 
 
-def _grade(
-    course, assignment, students, jobs, force, limits, isolation, progress, cluster
-):
+def _grade(course, assignment, students, jobs, force, limits, level, progress, cluster):
     t0 = time.monotonic()
     limits = limits or Limits()
     notebooks = course.notebooks(assignment)
     course.ensure_in_gradebook(assignment)
-    level = detect_isolation(course.root, isolation)
     key = grading_key(notebooks, limits)
     found = course.submissions(assignment)
     if students:
@@ -345,6 +370,7 @@ def _grade(
                         last.get("score", 0),
                         last.get("max_score", 0),
                         last.get("warnings", []),
+                        last.get("isolation"),
                     )
                 )
                 if last.get("status") == "failed":
@@ -389,11 +415,81 @@ def _up_to_date(course, gb, last, digest, key, student, assignment):
     return True
 
 
+BATCH_PREFIX = "autograder-batch-"
+OWNER_FILE = "owner.lock"
+STALE_UNLOCKED = 24 * 3600  # a folder with no owner file (an older grader's)
+
+
+def _batch_folder():
+    """A private temporary folder for this batch, locked while it lives.
+
+    The lock (an flock on OWNER_FILE, held until this process ends, however
+    it ends) tells the next batch whether the folder's owner is gone.
+    """
+    import fcntl
+
+    remove_stale_batch_folders()
+    tmp_root = tempfile.mkdtemp(prefix=BATCH_PREFIX)
+    os.chmod(tmp_root, 0o711)  # the sandbox user must reach its own folders
+    # Locked under another name first, so that no other batch ever finds the
+    # owner file unlocked while this one lives.
+    claim = os.path.join(tmp_root, "claim.tmp")
+    handle = open(claim, "w")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    os.rename(claim, os.path.join(tmp_root, OWNER_FILE))
+    return tmp_root, handle
+
+
+def remove_stale_batch_folders(parent=None):
+    """Remove the temporary folders of batches that were killed; their names.
+
+    A folder is stale when nobody holds its owner lock (its batch process is
+    gone), or, with no owner file, when it is a day old. Folders of running
+    batches are left alone.
+    """
+    import fcntl
+
+    parent = parent or tempfile.gettempdir()
+    removed = []
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(BATCH_PREFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(parent, name)
+        if os.path.islink(path) or not os.path.isdir(path):
+            continue
+        try:
+            fd = os.open(os.path.join(path, OWNER_FILE), os.O_RDWR | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            try:
+                old = time.time() - os.stat(path).st_mtime > STALE_UNLOCKED
+            except OSError:
+                continue
+            if old:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its batch is running
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
+
+
 def _run(course, assignment, todo, size, limits, level, key, progress, cluster):
     stage_root = course.state_dir / "staging"
     stage_root.mkdir(parents=True, exist_ok=True)
-    tmp_root = tempfile.mkdtemp(prefix="autograder-batch-")
-    os.chmod(tmp_root, 0o711)  # the sandbox user must reach its own folders
+    tmp_root, owner = _batch_folder()
     config = {
         "limits": limits.as_dict(),
         "isolation": level,
@@ -403,6 +499,7 @@ def _run(course, assignment, todo, size, limits, level, key, progress, cluster):
     for job in todo:
         job["assignment"] = assignment
         job["stage"] = str(stage_root / job["id"])
+        job["isolation"] = level
     timeout = (limits.notebook_wall + 120) * len(todo[0]["notebooks"]) + 300
     if cluster is not None:
         cluster.config = {**config, "tmp_root": None}  # each worker makes its own
@@ -424,6 +521,7 @@ def _run(course, assignment, todo, size, limits, level, key, progress, cluster):
                     )
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
+        owner.close()
     shutil.rmtree(stage_root, ignore_errors=True)
     return outcomes
 
@@ -434,9 +532,10 @@ def _record(course, gb, job, answer, key):
     status, reason = answer.get("status", "error"), answer.get("reason")
     notebooks = answer.get("notebooks", [])
     warnings = [w for nb in notebooks for w in nb.get("warnings", [])]
+    level = job.get("isolation")
     if status == "error":
         shutil.rmtree(job["stage"], ignore_errors=True)
-        return Outcome(student, "error", reason, warnings=warnings)
+        return Outcome(student, "error", reason, warnings=warnings, isolation=level)
     score, max_score = _save_grades(gb, course, student, assignment, notebooks)
     replace_dir(job["stage"], course.autograded_dir(student, assignment))
     course.append_log(
@@ -450,6 +549,7 @@ def _record(course, gb, job, answer, key):
             "score": score,
             "max_score": max_score,
             "warnings": warnings,
+            "isolation": level,
             "time": now(),
             "grades": {
                 nb["notebook"]: {g: v["score"] for g, v in nb["grades"].items()}
@@ -457,7 +557,7 @@ def _record(course, gb, job, answer, key):
             },
         }
     )
-    return Outcome(student, status, reason, score, max_score, warnings)
+    return Outcome(student, status, reason, score, max_score, warnings, level)
 
 
 def _save_grades(gb, course, student, assignment, notebooks):
@@ -486,7 +586,10 @@ def _save(gb, course, student, assignment, notebooks):
             grade = gb.find_grade(grade_id, nb["notebook"], assignment, student)
             grade.auto_score = g["score"]
             # A submission that could not be read is flagged for a human.
-            grade.needs_manual_grade = nb["status"] == "failed"
+            # So is one whose code reaches past NumPy (review.py).
+            grade.needs_manual_grade = nb["status"] == "failed" or bool(
+                nb.get("review")
+            )
             score += g["score"] or 0.0
             max_score += g["max"]
     gb.db.commit()

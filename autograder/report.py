@@ -3,7 +3,8 @@
 `export` writes one row per student and assignment: every student on the
 roster (the gradebook's students, a roster CSV, and everyone who submitted),
 including those who submitted nothing (status "missing", score 0). Its
-columns are nbgrader's own CSV columns plus `status` and `reason`.
+columns are nbgrader's own CSV columns plus `status`, `reason` and
+`isolation` (the sandbox level that graded the submission).
 
 `class_report` draws the score distribution and the success rate of each part
 (the share of submissions with full points on that test cell) into a PNG and
@@ -30,6 +31,7 @@ COLUMNS = [
     "max_score",
     "status",
     "reason",
+    "isolation",
 ]
 
 
@@ -102,6 +104,7 @@ def export(course, path, roster=None, assignments=None):
                         score=sub.score - penalty,
                         status=(entry or {}).get("status", "graded"),
                         reason=(entry or {}).get("reason"),
+                        isolation=(entry or {}).get("isolation"),
                     )
                 rows.append(row)
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,34 +1,39 @@
 """Start and talk to the process that runs one student's code.
 
 The process is a fresh `python -S -s -P` whose sys.path holds the standard
-library and NumPy alone, running sandbox_child.py. It gets, from the
-operating system:
+library and NumPy alone, running sandbox_child.py. Student code is assumed
+to do anything its own process can (raw memory writes included), so what it
+can reach is decided by the operating system:
 
-- resource limits: address space (memory), CPU seconds for the whole
-  notebook, the size of any file it writes, open files, no core dumps, and
-  no new processes or threads (RLIMIT_NPROC);
+- resource limits: address space and data (memory), CPU seconds for the
+  whole notebook, the size of any file it writes, open files, no core dumps,
+  and no new processes or threads (RLIMIT_NPROC);
 - its own session and process group, so that the grader can kill it and
-  everything it is;
-- a parent-death signal, so it dies with its grader;
-- where the machine allows (see `detect_isolation`): its own network
-  namespace (no network at all) and mount namespace in which the course,
-  the home directories and the temporary directories are replaced by empty
-  ones, with only Python, NumPy and its own working folder put back (read
-  only, except the folder, a small size-capped tmpfs mounted noexec); and,
-  when the grader runs as root, a user ID of its own, so that it can
-  neither write the instructor's files nor signal any other process.
+  everything it is, and a parent-death signal, so it dies with its grader;
+- at a safe level (`safe_levels`): its own user ID; its own network, IPC,
+  UTS and mount namespaces, in which every mount is read-only except its
+  working folder (a small size-capped tmpfs, noexec), and the course, the
+  home and temporary folders and /run are replaced by empty ones with only
+  Python and NumPy put back; /proc hidden; and a seccomp filter (seccomp.py)
+  that refuses sockets, signals and ptrace to other processes, new
+  processes, mounts and namespaces.
 
 Isolation levels, strongest first:
 
 - "root": all of the above (needs root).
-- "userns": the same namespaces through a user namespace. Run by root, the
-  child also gets a user ID of its own (mapped through the namespace); run
-  by a normal user, it keeps that user's ID (the audit hook in the child is
-  then what refuses signals to the grader).
+- "userns": the same through a user namespace. Run by root, the child first
+  becomes a uid of its own, then enters the user namespace (where it is
+  itself, never root); run by a normal user, it keeps that user's ID, and the
+  seccomp filter is what keeps it from signalling or tracing the grader.
 - "none": resource limits and the child's audit hook only; the child can
   read what the grading user can read, if it gets past the audit hook.
+  Never safe: refused for grading unless asked for as unsafe.
 
-The grader never trusts what comes back: wire.decode accepts plain data only.
+The audit hook in the child (sandbox_child.py) is a tripwire that names what
+it refused; no guarantee depends on it (Limits.audit_hook=False turns it off
+for the tests that show this). The grader never trusts what comes back:
+reply headers are bounded in size and shape before they are parsed, and
+wire.decode accepts plain data only.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -48,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import guard, wire
+from . import guard, seccomp, wire
 
 HERE = Path(__file__).resolve().parent
 PYTHON = os.path.realpath(sys.executable)
@@ -114,7 +120,7 @@ HIDDEN = (
     "/mnt",
     "/media",
     "/opt",
-    "/run/user",
+    "/run",
     "/workspace",
     "/work",
 )
@@ -131,6 +137,9 @@ class Limits:
       Time the process spends ready to run but starved of a core (a loaded
       machine) counts for neither, so scores do not depend on the load.
     notebook_cpu / notebook_wall: the same budgets for a whole notebook.
+    memory_mb / output_mb / stdout_kb / file_mb: the student's process's
+      memory, its largest reply, its printed output per request, and the
+      largest file it may write.
     """
 
     part_cpu: float = 60.0
@@ -141,6 +150,13 @@ class Limits:
     output_mb: int = wire.OUTPUT_MB
     stdout_kb: int = 32
     file_mb: int = 16
+    # The child's audit hook (a tripwire that names what was refused). Only
+    # the grader sets this; tests turn it off to show that every guarantee
+    # holds with the operating system's boundaries alone.
+    audit_hook: bool = True
+    # Memory (MiB) the grading process itself may add, beyond what it holds
+    # once ready, while it grades one submission (its replies, the tests).
+    grader_memory_mb: int = 2048
 
     def as_dict(self):
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -167,9 +183,21 @@ class Deadline:
 # ----------------------------------------------------------------- Linux bits
 
 _CLONE_NEWNS, _CLONE_NEWNET, _CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
+_CLONE_NEWIPC, _CLONE_NEWUTS = 0x08000000, 0x04000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 16384, 1 << 18
-_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS = 1, 38
+_MS_NOATIME, _MS_NODIRATIME, _MS_RELATIME = 1024, 2048, 1 << 21
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 1, 4, 38
+# statvfs flags -> the mount flags a read-only remount must keep (a user
+# namespace may not clear flags that its parent's mounts carry).
+_KEEP_FLAGS = (
+    (os.ST_NOSUID, _MS_NOSUID),
+    (os.ST_NODEV, _MS_NODEV),
+    (os.ST_NOEXEC, _MS_NOEXEC),
+    (os.ST_NOATIME, _MS_NOATIME),
+    (os.ST_NODIRATIME, _MS_NODIRATIME),
+    (os.ST_RELATIME, _MS_RELATIME),
+)
 
 _libc = None
 
@@ -208,6 +236,67 @@ def _under(path, root):
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
+def _become(uid):
+    """Switch to uid (and the group of the same number), with no other groups."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _map_own_ids(uid, gid):
+    """In a fresh user namespace: uid and gid (ours outside) appear as themselves."""
+    _write_proc("setgroups", "deny")
+    _write_proc("uid_map", f"{uid} {uid} 1")
+    _write_proc("gid_map", f"{gid} {gid} 1")
+
+
+def _hide_proc():
+    """Last: without /proc the child cannot reach other processes' files."""
+    flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC | _MS_RDONLY
+    _mount("tmpfs", "/proc", "tmpfs", flags, "size=4k,mode=555")
+
+
+def mount_points():
+    """The mount points this process sees, from /proc/self/mountinfo."""
+    with open("/proc/self/mountinfo", "rb") as f:
+        lines = f.read().splitlines()
+    points = []
+    for line in lines:
+        field = line.split(b" ")[4]
+        # Octal escapes (a space is \040) in the mount point's name.
+        raw = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), field)
+        points.append(os.fsdecode(raw))
+    return points
+
+
+def _read_only_but(*writable):
+    """Remount every mount point read-only, except those in `writable`; check.
+
+    A bind remount changes this namespace's view of a mount, never the file
+    system itself. A mount point hidden under another mount is out of reach
+    anyway; a remount that fails on a visible one fails the sandbox.
+    """
+    for path in mount_points():
+        if path in writable:
+            continue
+        try:
+            have = os.statvfs(path).f_flag
+        except OSError:
+            continue  # under a hidden folder: not there any more
+        if have & os.ST_RDONLY:
+            continue
+        keep = sum(ms for st, ms in _KEEP_FLAGS if have & st)
+        flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY | keep
+        _mount(None, path, None, flags)
+    for path in mount_points():
+        try:
+            have = os.statvfs(path).f_flag
+        except OSError:
+            continue
+        if path not in writable and not have & os.ST_RDONLY:
+            raise OSError(f"{path} is still writable in the sandbox")
+
+
 @dataclass
 class Plan:
     """Everything the child's preexec step needs, computed before the fork."""
@@ -231,42 +320,42 @@ class Plan:
     def _preexec(self):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         libc = _c()
-        switch_to = None
-        if self.level in ("root", "userns"):
-            switch_to = self._namespaces(libc)
-        else:
+        root = os.geteuid() == 0
+        if self.level == "none":
             os.makedirs(self.work, mode=0o700, exist_ok=True)
             self._write_files(None)
+        else:
+            self._namespaces(libc, root)
         os.chdir(self.work)
         os.umask(0o077)
         self._rlimits()
-        if switch_to is not None:
-            os.setgroups([])
-            os.setgid(switch_to)
-            os.setuid(switch_to)
+        if root and self.level != "none":
+            _become(self.uid)
+        if root and self.level == "userns":
+            self._user_namespace(libc)
         _ok(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
         _ok(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+        if self.level != "none" and seccomp.available():
+            seccomp.install(libc)
 
-    def _namespaces(self, libc):
-        """New mount and network namespaces; returns the uid to switch to, if any.
+    def _namespaces(self, libc, root):
+        """New mount, network, IPC and UTS namespaces (and a user namespace).
 
-        "root": the sandbox uid is a real, unused uid, switched to at the end.
-        "userns": a user namespace in which the grading user's uid appears as
-        itself (as 1000 if that is root: never as root inside, which could
-        undo the mounts). The process keeps its uid outside, so a user
-        namespace entered by root gives no separate uid: use "root" there.
+        Run by root, the mounts are made as root and the process then becomes
+        the sandbox uid, a real, unused uid ("root"), or first that uid and
+        then a user namespace in which it appears as itself ("userns"). Run by
+        a normal user ("userns"), the user namespace comes first and maps the
+        user's uid to itself, never to root, so its capabilities end at exec.
+        Every mount the child can see is read-only but its working folder.
         """
-        flags = _CLONE_NEWNS | _CLONE_NEWNET
-        outer_uid, outer_gid = os.getuid(), os.getgid()
-        owner = switch_to = self.uid if self.level == "root" else None
-        if self.level == "userns":
+        flags = _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
+        owner = self.uid if root else None
+        if not root:
             flags |= _CLONE_NEWUSER
+        uid, gid = os.getuid(), os.getgid()
         _ok(libc.unshare(flags), "unshare")
-        if self.level == "userns":
-            inner_uid, inner_gid = outer_uid or 1000, outer_gid or 1000
-            _write_proc("setgroups", "deny")
-            _write_proc("uid_map", f"{inner_uid} {outer_uid} 1")
-            _write_proc("gid_map", f"{inner_gid} {outer_gid} 1")
+        if not root:
+            _map_own_ids(uid, gid)
         _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
         held = [os.open(p, os.O_PATH | os.O_DIRECTORY) for p in self.expose]
         hidden_flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
@@ -276,11 +365,6 @@ class Plan:
             if any(_under(path, h) for h in self.hide):
                 os.makedirs(path, mode=0o755, exist_ok=True)
                 _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC)
-                ro = _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV
-                try:
-                    _mount(None, path, None, ro)
-                except OSError:
-                    pass  # a user namespace may not remount some file systems
             os.close(fd)
         os.makedirs(self.work, mode=0o755, exist_ok=True)
         data = sum(len(d) for _, d in self.files) >> 20
@@ -288,9 +372,19 @@ class Plan:
         ids = f",uid={owner},gid={owner}" if owner is not None else ""
         _mount("tmpfs", self.work, "tmpfs", hidden_flags, f"size={size}m,mode=700{ids}")
         self._write_files(owner)
-        # Last: without /proc the child cannot reach other processes' files.
-        _mount("tmpfs", "/proc", "tmpfs", hidden_flags, "size=4k,mode=555")
-        return switch_to
+        if root and self.level == "userns":
+            _read_only_but(self.work, "/proc")  # hidden after the user namespace
+        else:
+            _read_only_but(self.work)
+            _hide_proc()
+
+    def _user_namespace(self, libc):
+        """Root's "userns": the sandbox uid enters a user namespace (and a copy
+        of the mount namespace, in which every mount is now locked)."""
+        _ok(libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
+        _ok(libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNS), "unshare user")
+        _map_own_ids(self.uid, self.uid)
+        _hide_proc()
 
     def _write_files(self, owner):
         for rel, data in self.files:
@@ -314,6 +408,7 @@ class Plan:
         cpu = int(self.limits.notebook_cpu) + 1
         for kind, value in [
             (resource.RLIMIT_AS, self.limits.memory_mb * mb),
+            (resource.RLIMIT_DATA, self.limits.memory_mb * mb),
             (resource.RLIMIT_CPU, cpu),
             (resource.RLIMIT_FSIZE, self.limits.file_mb * mb),
             (resource.RLIMIT_NOFILE, 64),
@@ -444,6 +539,7 @@ class Child:
             "safe_extensions": SAFE_EXTENSIONS,
             "forbidden": guard.sandbox_config(),
             "max_output": wire.output_limit(self.limits.output_mb),
+            "audit_hook": bool(self.limits.audit_hook),
         }
         argv = [PYTHON, "-S", "-s", "-P", "-c", env.boot, json.dumps(config)]
         environ = {
@@ -635,15 +731,23 @@ class Child:
         return b"".join(chunks)
 
     def _receive(self, deadline, what):
+        """One reply, its sizes and shape checked before the grader parses it."""
         limit = self.limits.output_mb << 20
         frame = self._read(wire.FRAME.size, deadline, what)
         try:
             head_len, body_len = wire.unpack_frame(frame, limit)
             head = self._read(head_len, deadline, what)
+            wire.check_header(head)
             header = wire.decode_header(head)
+            body = self._read(body_len, deadline, what)
         except wire.WireError as err:
-            raise ChildFailure(f"{what}: {err}") from None
-        body = self._read(body_len, deadline, what)
+            why = f"{what}: the student's process broke the rules: {err}"
+            raise ChildFailure(why) from None
+        except MemoryError:
+            raise ChildFailure(
+                f"{what}: its reply did not fit in the grader's memory limit "
+                f"({self.limits.grader_memory_mb} MiB per submission)"
+            ) from None
         return header, body
 
 
@@ -666,27 +770,68 @@ def _probe(level, course_root):
         env.close()
 
 
-def detect_isolation(course_root=None, wanted="auto"):
-    """The strongest isolation level that works here (or `wanted`, checked)."""
+class UnsafeIsolation(RuntimeError):
+    """An isolation level that cannot keep the guarantees, not allowed."""
+
+
+def safe_levels():
+    """The levels that keep every guarantee on this machine, strongest first.
+
+    "root" always does. "userns" does when the grader is root (the child gets
+    a uid of its own) or when the seccomp filter is available (which refuses
+    signals and ptrace to the grading user's other processes). "none" never
+    does: the child is the grading user, with the audit hook as its only fence.
+    """
+    if os.geteuid() == 0:
+        return ("root", "userns")
+    return ("userns",) if seccomp.available() else ()
+
+
+def detect_isolation(course_root=None, wanted="auto", allow_unsafe=False):
+    """The strongest isolation level that works here (or `wanted`, checked).
+
+    A level outside safe_levels() is refused unless allow_unsafe; "auto"
+    never picks one silently: without allow_unsafe it raises instead.
+    """
+    safe = safe_levels()
     if wanted != "auto":
         if wanted not in LEVELS:
             raise ValueError(f"isolation must be one of {LEVELS} or 'auto'")
+        if wanted not in safe and not allow_unsafe:
+            raise UnsafeIsolation(
+                f"isolation {wanted!r} cannot keep student code away from the "
+                "course, the gradebook and other processes on this machine; "
+                "pass --unsafe-isolation to grade with it anyway"
+            )
         if not _probe(wanted, course_root):
             raise RuntimeError(
                 f"isolation level {wanted!r} does not work on this machine"
             )
         return wanted
-    candidates = ["root", "userns"] if os.geteuid() == 0 else ["userns"]
-    for level in candidates:
+    for level in safe:
         if _probe(level, course_root):
             return level
-    return "none"
+    if allow_unsafe:
+        for level in LEVELS:
+            if level not in safe and _probe(level, course_root):
+                return level
+    tried = ", ".join(safe) or "none available to this user"
+    raise UnsafeIsolation(
+        f"no isolation level that keeps the guarantees works here (tried: "
+        f"{tried}); run as root, or pass --unsafe-isolation to grade without "
+        "them"
+    )
 
 
 def describe_isolation(level):
-    return {
-        "root": "own user, network and mount namespaces, resource limits, audit hook",
-        "userns": "network and mount namespaces (user namespace), resource limits, "
-        "audit hook",
+    filter_ = ", seccomp filter" if seccomp.available() else ""
+    text = {
+        "root": "own user, network, IPC and mount namespaces, read-only file "
+        f"system, resource limits{filter_}, audit hook",
+        "userns": "own user namespace, network, IPC and mount namespaces, "
+        f"read-only file system, resource limits{filter_}, audit hook",
         "none": "resource limits and audit hook only (no OS-level isolation)",
     }[level]
+    if level not in safe_levels():
+        text += "; UNSAFE: student code can reach what the grader can"
+    return text

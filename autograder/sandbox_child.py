@@ -22,10 +22,12 @@ Before any student code runs, it
   folder (reading the standard library and NumPy is allowed).
 
 None of this is what makes the scores trustworthy: the grader compares the
-outputs in its own process. These rules keep one submission from touching
-anything but itself, and the operating-system limits set by sandbox.py
-(memory, CPU, file size, no network, another user where possible) back them
-up.
+outputs in its own process. Nor is it the boundary: code in this process can
+rewrite this process's memory, hook included. The boundary is the operating
+system's (sandbox.py: another uid, namespaces, read-only mounts, seccomp,
+resource limits); these rules are tripwires that name what a submission
+tried, and the grader reads the student's code for what they cannot catch
+(review.py).
 """
 
 import builtins
@@ -348,7 +350,22 @@ DEVICES = frozenset({"/dev/null", "/dev/urandom", "/dev/random", "/dev/zero"})
 SEALED_ATTRIBUTES = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 
 
-def install_audit_hook(read_roots, write_root, extension_roots, dynload, safe_ext):
+def loaded_extensions():
+    """Names of the extension modules loaded so far (NumPy's among them)."""
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    return frozenset(
+        name
+        for name, module in list(sys.modules.items())
+        if str(getattr(module, "__file__", "") or "").endswith(
+            tuple(EXTENSION_SUFFIXES)
+        )
+    )
+
+
+def install_audit_hook(
+    read_roots, write_root, extension_roots, dynload, safe_ext, loaded=frozenset()
+):
     """Refuse, from now on, what a student's code has no business doing.
 
     The hook and its helpers keep everything they use in their default
@@ -359,6 +376,10 @@ def install_audit_hook(read_roots, write_root, extension_roots, dynload, safe_ex
     replacing any function's code). There is no closure to edit, and the hook
     never calls a method of an object the student made (a path must be a
     plain str, bytes or int).
+
+    An extension module that is already loaded cannot be loaded again: a
+    second copy of a single-phase module is built from its first state, so
+    NumPy's C convolution would come back under its own name.
     """
     import posix
 
@@ -371,6 +392,7 @@ def install_audit_hook(read_roots, write_root, extension_roots, dynload, safe_ex
         DEVICES,
         FORBIDDEN_PACKAGES,
         BLOCKED_MODULES,
+        frozenset(loaded),
     )
 
     def resolve(
@@ -458,6 +480,8 @@ def install_audit_hook(read_roots, write_root, extension_roots, dynload, safe_ex
         exts, dynload, safe, forbidden, blocked = policy[2:5] + policy[6:8]
         if type_(name) is not str_:
             raise refuse("import refused while grading")
+        if type_(filename) is str_ and name in policy[8]:
+            raise import_error(f"{name} is loaded already; a second copy is refused")
         top = name.split(".")[0]
         if name in blocked or top in blocked:
             raise import_error(f"module {name} is not available while grading")
@@ -600,7 +624,7 @@ class Server:
 
     def receive(self):
         frame = self.read_exact(wire.FRAME.size)
-        head_len, body_len = wire.unpack_frame(frame, 1 << 62)
+        head_len, body_len = wire.unpack_frame(frame, 1 << 62, 1 << 62)
         header = wire.decode_header(self.read_exact(head_len))
         return header, self.read_exact(body_len)
 
@@ -703,7 +727,9 @@ def main(config):
     reads, ext, dynload = policy_paths()
     write_root = os.path.realpath(os.getcwd())
     safe = frozenset(config["safe_extensions"])
-    install_audit_hook(reads, write_root, ext, dynload, safe)
+    if config.get("audit_hook", True):
+        loaded = loaded_extensions()
+        install_audit_hook(reads, write_root, ext, dynload, safe, loaded)
     server = Server(
         config["rfd"],
         config["wfd"],

@@ -42,6 +42,12 @@ OUTPUT_MB = 64
 RESERVE = 1 << 20
 _INT_LIMIT = 1 << 63
 _HEX = re.compile(r"^-?0x[0-9a-f]+$")
+# What the grader parses of one reply's JSON header, whatever the blob limit:
+# its size (a few MiB: output, messages and the value tree, never array data)
+# and its number of containers, counted before parsing, so that the work of
+# parsing is bounded before it starts.
+MAX_HEADER = 4 << 20
+MAX_CONTAINERS = 4 * MAX_NODES
 _DTYPE = re.compile(r"^[<>|=][biufc](1|2|4|8|16)$")
 _NAME = re.compile(r"[^A-Za-z0-9_.]")
 
@@ -198,7 +204,14 @@ def encode_output(value, max_bytes):
         return {"t": "unsendable", "why": str(err)}, []
     size = sum(len(b) for b in blobs)
     if size <= max_bytes:
-        size += len(json.dumps(node, allow_nan=True))
+        described = len(json.dumps(node, allow_nan=True))
+        if described > MAX_HEADER - RESERVE:
+            why = (
+                f"it holds too many values to send back ({described / 2**20:.1f} "
+                f"MiB of description, limit {(MAX_HEADER - RESERVE) / 2**20:.0f} MiB)"
+            )
+            return {"t": "unsendable", "why": why}, []
+        size += described
     if size > max_bytes:
         why = (
             f"it is too large to send back ({size / 2**20:.1f} MiB, "
@@ -231,11 +244,16 @@ def pack(header, blobs=()):
     return FRAME.pack(MAGIC, len(head), len(body)) + head + body
 
 
-def unpack_frame(frame, max_bytes):
+def unpack_frame(frame, max_bytes, max_header=MAX_HEADER):
     """(header length, blob length) from the fixed-size frame; checks limits."""
     magic, head_len, body_len = FRAME.unpack(frame)
     if magic != MAGIC:
         raise WireError("not a grader message")
+    if head_len > max_header:
+        raise WireError(
+            f"its reply header is too large ({head_len / 2**20:.1f} MiB, "
+            f"limit {max_header / 2**20:.0f} MiB)"
+        )
     if head_len > max_bytes or body_len > max_bytes or head_len + body_len > max_bytes:
         size = (head_len + body_len) / 2**20
         raise WireError(
@@ -349,6 +367,19 @@ class _Decoder:
             except TypeError:  # unhashable key
                 raise WireError("unhashable dict key") from None
         return out
+
+
+def check_header(head, max_containers=MAX_CONTAINERS):
+    """Refuse a header with more JSON containers than any real reply has.
+
+    Brackets inside strings count too: the bound errs on the safe side.
+    """
+    containers = head.count(b"{") + head.count(b"[")
+    if containers > max_containers:
+        raise WireError(
+            f"its reply header holds too many values ({containers} containers, "
+            f"limit {max_containers})"
+        )
 
 
 def decode_header(head):

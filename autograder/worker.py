@@ -23,6 +23,31 @@ from pathlib import Path
 from .sandbox import Environment, Limits
 
 
+def _data_size():
+    """This process's data segment (heap and private mappings), in bytes."""
+    with open("/proc/self/status", "rb") as f:
+        for line in f:
+            if line.startswith(b"VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def limit_own_memory(extra_mb):
+    """Cap this process's data at what it holds now plus extra_mb (soft limit).
+
+    Whatever a submission makes the grader parse or build then fails with
+    MemoryError instead of taking the machine; the hard limit stays, so the
+    sandboxed child can set its own.
+    """
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = _data_size() + (extra_mb << 20)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
 def _protocol_out():
     """A private copy of stdout for answers; fd 1 then points at stderr."""
     fd = os.dup(1)
@@ -83,15 +108,47 @@ class Worker:
 
             nbformat.write(nb, stage / name)
             results.append(result.as_dict())
+            if result.status == "graded":
+                self.review(course.source, folder / name, results[-1])
         failed = [r for r in results if r["status"] == "failed"]
+        review = [m for r in results for m in r.get("review", [])]
         timestamp = folder / "timestamp.txt"
         if timestamp.is_file() and not timestamp.is_symlink():
             shutil.copyfile(timestamp, stage / "timestamp.txt")
+        reason = "; ".join(r["reason"] for r in failed) or None
+        if review and not failed:
+            reason = "needs manual review: " + "; ".join(review[:3])
         return {
             "status": "failed" if failed else "graded",
-            "reason": "; ".join(r["reason"] for r in failed) or None,
+            "reason": reason,
             "notebooks": results,
         }
+
+    @staticmethod
+    def review(source, path, result):
+        """Read (never run) the student's own code cells; flag what needs a human.
+
+        Adds "review" (messages) to the result and a warning, when any.
+        """
+        from .notebook import Malformed, merge, python_source, read_submission
+        from .review import scan_cells
+
+        try:
+            steps, _ = merge(source, read_submission(path))
+        except Malformed:
+            return
+        cells = [
+            (step.label, python_source(step.source))
+            for step in steps
+            if step.kind == "student" and step.cell_type == "code"
+        ]
+        messages = [f.message() for f in scan_cells(cells)]
+        if messages:
+            result["review"] = messages
+            result["warnings"].append(
+                "needs manual review (its code reaches past NumPy): "
+                + "; ".join(messages[:5])
+            )
 
     def close(self):
         self.env.close()
@@ -101,12 +158,21 @@ def main():
     config = json.loads(sys.argv[1])
     out = _protocol_out()
     worker = Worker(config)
+    limit_own_memory(worker.limits.grader_memory_mb)
     out.write(json.dumps({"ready": True}) + "\n")
     try:
         for line in sys.stdin:
             job = json.loads(line)
             try:
                 answer = worker.grade(job)
+            except MemoryError:
+                answer = {
+                    "status": "failed",
+                    "notebooks": [],
+                    "reason": "grading it used more than the grader's memory limit "
+                    f"({worker.limits.grader_memory_mb} MiB per submission)",
+                    "memory": True,
+                }
             except Exception:
                 answer = {
                     "status": "error",
@@ -115,6 +181,8 @@ def main():
                 }
             answer["job"] = job["id"]
             out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            if answer.get("memory"):
+                break  # a fresh process takes the next submission
     finally:
         worker.close()
 

@@ -82,6 +82,16 @@ def test_decoder_accepts_nothing_but_plain_data(node):
         wire.decode_values({"v": node, "blobs": [8]}, b"\0" * 8, ["v"])
 
 
+def test_reply_header_is_bounded_before_it_is_parsed():
+    """Is a forged 60 MB header, or one of a million containers, refused unread?"""
+    frame = wire.FRAME.pack(wire.MAGIC, 60_000_000, 0)
+    with pytest.raises(wire.WireError, match="header is too large"):
+        wire.unpack_frame(frame, 64 << 20)
+    with pytest.raises(wire.WireError, match="too many values"):
+        wire.check_header(b"[" + b"{}," * 1_000_000 + b"{}]")
+    wire.check_header(b'{"ok": true, "stdout": "[[[ ]]]", "v": {"t": "none"}}')
+
+
 def test_unknown_objects_arrive_as_names_only():
     """Is a custom object from the student reduced to its type name?"""
     blobs = []

@@ -340,12 +340,6 @@ def test_a_sleeping_student_stops_at_the_submission_budget_on_dask(
     assert f"on the Dask cluster at {cluster.scheduler_address}" in summary.text()
 
 
-def _dask_folders():
-    """This process's /tmp/autograder-dask-PID-* folders (run on a Dask worker)."""
-    pattern = f"autograder-dask-{os.getpid()}-*"
-    return [str(p) for p in Path(tempfile.gettempdir()).glob(pattern)]
-
-
 def test_a_dask_worker_stopped_with_sigterm_removes_its_folder(dask_cluster, tmp_path):
     """Does `dask worker`, stopped with SIGTERM while it grades, remove its own
     /tmp/autograder-dask-* folder?"""
@@ -383,7 +377,16 @@ def test_a_dask_worker_stopped_with_sigterm_removes_its_folder(dask_cluster, tmp
         while not folders:  # until the worker has started grading
             assert grading.status == "pending", grading.status
             time.sleep(0.2)
-            folders = client.run(_dask_folders, workers=[address])[address]
+            folders = client.run(
+                # a lambda travels by value: the worker cannot import this module
+                lambda: [
+                    str(p)
+                    for p in Path(tempfile.gettempdir()).glob(
+                        f"autograder-dask-{os.getpid()}-*"
+                    )
+                ],
+                workers=[address],
+            )[address]
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=120) == 0
     finally:

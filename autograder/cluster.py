@@ -43,7 +43,8 @@ WORKERS_TIMEOUT = 60  # seconds to wait for a first worker
 # ----------------------------------------------------------- on the workers
 
 _lock = threading.Lock()
-_workers = {}  # batch configuration -> (grading Worker, its temporary folder)
+_workers = {}  # batch configuration -> grading Worker
+_folders = set()  # this process's temporary folders, from their creation on
 CLEANUP = "autograder-cleanup"  # the name of the Dask worker plugin below
 
 
@@ -58,23 +59,22 @@ def _worker_for(config):
         _remove_orphans()
         _clean_up_on_exit()
         tmp_root = tempfile.mkdtemp(prefix=f"autograder-dask-{os.getpid()}-")
+        _folders.add(tmp_root)  # removed at exit even if the Worker never starts
         os.chmod(tmp_root, 0o711)  # the sandbox user must reach its own folders
-        try:
-            _workers[key] = (Worker({**config, "tmp_root": tmp_root}), tmp_root)
-        except BaseException:
-            shutil.rmtree(tmp_root, ignore_errors=True)
-            raise
-    return _workers[key][0]
+        _workers[key] = Worker({**config, "tmp_root": tmp_root})
+    return _workers[key]
 
 
 def _close_workers():
     """Close this process's grading Workers and remove their folders."""
-    for worker, tmp_root in list(_workers.values()):
-        try:
+    try:
+        for worker in list(_workers.values()):
             worker.close()
-        finally:
-            shutil.rmtree(tmp_root, ignore_errors=True)
-    _workers.clear()
+    finally:
+        _workers.clear()
+        for folder in list(_folders):
+            shutil.rmtree(folder, ignore_errors=True)
+            _folders.discard(folder)
 
 
 _hooks = []

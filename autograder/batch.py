@@ -36,6 +36,7 @@ from .course import (
     read_timestamp,
     replace_dir,
 )
+from .runner import OUT_OF_BUDGET, PART_TIMEOUT, RETRY_FACTOR, submission_wall
 from .sandbox import (
     Limits,
     UnsafeIsolation,
@@ -211,6 +212,7 @@ class Outcome:
     max_score: float = 0.0
     warnings: list = field(default_factory=list)
     isolation: str | None = None  # the level that graded it (None: unknown)
+    stopped: dict = field(default_factory=dict)  # grade_id -> PART_TIMEOUT, ...
 
 
 @dataclass
@@ -221,6 +223,7 @@ class Summary:
     workers: int
     isolation: str
     cluster: str | None = None  # the Dask scheduler's address, if one graded
+    limits: Limits | None = None
 
     @property
     def ok(self):
@@ -233,9 +236,10 @@ class Summary:
         graded = self.count("graded")
         fresh = graded + self.count("failed", "error")
         per = f" ({self.seconds / fresh:.2f} s per submission)" if fresh else ""
+        workers = f"{self.workers} worker{'s' if self.workers != 1 else ''}"
         lines = [
-            f"{self.assignment}: {len(self.outcomes)} submissions in "
-            f"{self.seconds:.1f} s{per}, {self.workers} workers"
+            f"{self.assignment}: {_count(len(self.outcomes), 'submission')} in "
+            f"{self.seconds:.1f} s{per}, {workers}"
             + (f" on the Dask cluster at {self.cluster}" if self.cluster else "")
             + "; "
             f"isolation: {self.isolation} "
@@ -248,6 +252,8 @@ class Summary:
                 else ""
             ),
         ]
+        if self.limits is not None:
+            lines.insert(1, "  " + budget_text(self.limits))
         unsafe = [
             o
             for o in self.outcomes
@@ -262,6 +268,22 @@ class Summary:
         lines.append(f"  failed: {len(bad)}")
         for o in bad:
             lines.append(f"    {o.student}: {o.reason}")
+        for key, what in (
+            (OUT_OF_BUDGET, "not finished within the submission's time budget"),
+            (PART_TIMEOUT, "stopped at the part's time limit"),
+        ):
+            hit = [
+                (o, [g for g, k in o.stopped.items() if k == key])
+                for o in self.outcomes
+            ]
+            hit = [(o, parts) for o, parts in hit if parts]
+            if hit:
+                lines.append(f"  {what}:")
+                for o, parts in hit:
+                    lines.append(
+                        f"    {o.student}: {_count(len(parts), 'part')} "
+                        f"({', '.join(parts)})"
+                    )
         noted = [o for o in self.outcomes if o.warnings]
         if noted:
             lines.append("  warnings:")
@@ -269,6 +291,20 @@ class Summary:
                 for w in o.warnings:
                     lines.append(f"    {o.student}: {w}")
         return "\n".join(lines)
+
+
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def budget_text(limits):
+    """The time limits of a batch, as its summary states them."""
+    return (
+        f"time limits: per part {limits.part_cpu:g} s of CPU time (a part stopped "
+        f"there runs once more with {RETRY_FACTOR * limits.part_cpu:g} s) and "
+        f"{limits.part_wall:g} s of waiting; per submission "
+        f"{limits.submission_time:g} s of CPU and waiting time"
+    )
 
 
 class BatchRunning(CourseError):
@@ -396,7 +432,8 @@ def _grade(course, assignment, students, jobs, force, limits, level, progress, c
     order = {s: i for i, s in enumerate(found)}
     outcomes.sort(key=lambda o: order.get(o.student, 0))
     where = cluster.address if cluster is not None else None
-    return Summary(assignment, outcomes, time.monotonic() - t0, size, level, where)
+    seconds = time.monotonic() - t0
+    return Summary(assignment, outcomes, seconds, size, level, where, limits)
 
 
 def _up_to_date(course, gb, last, digest, key, student, assignment):
@@ -500,7 +537,7 @@ def _run(course, assignment, todo, size, limits, level, key, progress, cluster):
         job["assignment"] = assignment
         job["stage"] = str(stage_root / job["id"])
         job["isolation"] = level
-    timeout = (limits.notebook_wall + 120) * len(todo[0]["notebooks"]) + 300
+    timeout = submission_wall(limits, len(todo[0]["notebooks"])) + 120
     if cluster is not None:
         cluster.config = {**config, "tmp_root": None}  # each worker makes its own
         pool = cluster
@@ -512,18 +549,28 @@ def _run(course, assignment, todo, size, limits, level, key, progress, cluster):
         with course.gradebook() as gb:
             for job, answer in pool.run(todo):
                 outcome = _record(course, gb, job, answer, key)
+                outcome.stopped = _stopped_parts(answer)
                 outcomes.append(outcome)
                 if bar:
-                    bar.update(
-                        job["student"],
-                        outcome.status,
-                        f"{outcome.score:g}/{outcome.max_score:g}",
-                    )
+                    score = f"{outcome.score:g}/{outcome.max_score:g}"
+                    if outcome.stopped:
+                        score += f" ({_count(len(outcome.stopped), 'part')} stopped)"
+                    bar.update(job["student"], outcome.status, score)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
         owner.close()
     shutil.rmtree(stage_root, ignore_errors=True)
     return outcomes
+
+
+def _stopped_parts(answer):
+    """{grade_id: why} for the parts of an answer that did not finish."""
+    return {
+        grade_id: g["stopped"]
+        for nb in answer.get("notebooks", [])
+        for grade_id, g in nb.get("grades", {}).items()
+        if g.get("stopped")
+    }
 
 
 def _record(course, gb, job, answer, key):

@@ -8,10 +8,11 @@
     python -m autograder report   01-output-size
 
 Run them in the course folder (the one with nbgrader_config.py) or pass
---course. `grade` exits with status 0 only if every submission was graded.
-The gradebook is nbgrader_config.py's db_url (a SQLite file by default),
-or --db-url / $AUTOGRADER_DB_URL (e.g. postgresql://user@host/db); `grade
---scheduler tcp://host:8786` grades on a Dask cluster instead of locally.
+--course (before or after the command). `grade` exits with status 0 only if
+every submission was graded. The gradebook is nbgrader_config.py's db_url (a
+SQLite file by default), or --db-url / $AUTOGRADER_DB_URL (e.g.
+postgresql://user@host/db); `grade --scheduler tcp://host:8786` grades on a
+Dask cluster instead of locally (`python -m autograder scheduler` runs one).
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ def cmd_collect(args):
     return 0 if report.ok else 1
 
 
+def cmd_scheduler(args):
+    from .cluster import serve_scheduler
+
+    serve_scheduler(args.host, args.port, lambda line: print(line, flush=True))
+    return 0
+
+
 def cmd_grade(args):
     from .batch import grade
     from .sandbox import Limits
@@ -53,9 +61,10 @@ def cmd_grade(args):
     cpu, nb_cpu = args.part_timeout, args.notebook_timeout
     limits = Limits(
         part_cpu=cpu,
-        part_wall=3 * cpu + 5,
+        part_wall=cpu,
         notebook_cpu=nb_cpu,
         notebook_wall=3 * nb_cpu + 5,
+        submission_time=args.submission_timeout,
         memory_mb=args.memory,
     )
     course = _course(args)
@@ -127,6 +136,21 @@ def cmd_report(args):
     return 0
 
 
+def _course_options(p, course, db_url):
+    """--course and --db-url, accepted before the command and after it.
+
+    The copy after the command has no defaults of its own (SUPPRESS), so it
+    sets them only when given there and never hides a value given before.
+    """
+    p.add_argument("--course", default=course, help="the course folder (default: here)")
+    p.add_argument(
+        "--db-url",
+        default=db_url,
+        help="the gradebook's database URL (default: $AUTOGRADER_DB_URL, else "
+        "nbgrader_config.py's db_url, else sqlite:///gradebook.db)",
+    )
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -134,25 +158,25 @@ def parser():
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--course", default=".", help="the course folder (default: here)")
-    p.add_argument(
-        "--db-url",
-        help="the gradebook's database URL (default: $AUTOGRADER_DB_URL, else "
-        "nbgrader_config.py's db_url, else sqlite:///gradebook.db)",
-    )
-    sub = p.add_subparsers(dest="command", required=True)
+    _course_options(p, course=".", db_url=None)
+    common = argparse.ArgumentParser(add_help=False)
+    _course_options(common, course=argparse.SUPPRESS, db_url=argparse.SUPPRESS)
+    subparsers = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("release", help="generate the student version (exercises/)")
+    def command(name, **kwargs):
+        return subparsers.add_parser(name, parents=[common], **kwargs)
+
+    s = command("release", help="generate the student version (exercises/)")
     s.add_argument("assignment")
     s.set_defaults(run=cmd_release)
 
-    s = sub.add_parser("collect", help="a folder or LMS zip into submitted/")
+    s = command("collect", help="a folder or LMS zip into submitted/")
     s.add_argument("assignment")
     s.add_argument("source", help="a zip file or a folder of submissions")
     s.add_argument("--pattern", help="regex with named groups student and file")
     s.set_defaults(run=cmd_collect)
 
-    s = sub.add_parser("grade", help="grade the submissions, in parallel and isolated")
+    s = command("grade", help="grade the submissions, in parallel and isolated")
     s.add_argument("assignment")
     s.add_argument("--student", action="append", help="only this student (repeatable)")
     s.add_argument("--jobs", type=int, help="grading processes (default: one per core)")
@@ -180,7 +204,9 @@ def parser():
         "--part-timeout",
         type=float,
         default=60.0,
-        help="CPU seconds a student's code may use per test cell (60)",
+        help="seconds of CPU time, and of waiting, that a student's code may use "
+        "per test cell (60); a cell stopped at its CPU limit runs once more with "
+        "twice as much",
     )
     s.add_argument(
         "--notebook-timeout",
@@ -189,19 +215,32 @@ def parser():
         help="CPU seconds a student's code may use per notebook (600)",
     )
     s.add_argument(
+        "--submission-timeout",
+        type=float,
+        default=300.0,
+        help="seconds of CPU and waiting time a student's code may use per "
+        "submission, all cells and re-runs together (300)",
+    )
+    s.add_argument(
         "--memory", type=int, default=2048, help="MiB per student process (2048)"
     )
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(run=cmd_grade)
 
-    s = sub.add_parser("feedback", help="HTML feedback from the autograded notebooks")
+    s = subparsers.add_parser(
+        "scheduler",
+        help="run a Dask scheduler to grade on (grade --scheduler ADDRESS)",
+    )
+    s.add_argument("--host", help="the interface to listen on (default: all)")
+    s.add_argument("--port", type=int, default=8786, help="(default: 8786)")
+    s.set_defaults(run=cmd_scheduler)
+
+    s = command("feedback", help="HTML feedback from the autograded notebooks")
     s.add_argument("assignment")
     s.add_argument("--student", action="append")
     s.set_defaults(run=cmd_feedback)
 
-    s = sub.add_parser(
-        "export", help="a grades CSV with a row for every roster student"
-    )
+    s = command("export", help="a grades CSV with a row for every roster student")
     s.add_argument("--to", default="grades.csv")
     s.add_argument(
         "--roster", help="CSV with an id column (and first_name, last_name, email)"
@@ -211,7 +250,7 @@ def parser():
     )
     s.set_defaults(run=cmd_export)
 
-    s = sub.add_parser("report", help="score distribution and per-part success rates")
+    s = command("report", help="score distribution and per-part success rates")
     s.add_argument("assignment")
     s.add_argument("--out", default="reports", help="folder for the PNG and the table")
     s.set_defaults(run=cmd_report)

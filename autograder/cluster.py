@@ -43,25 +43,72 @@ WORKERS_TIMEOUT = 60  # seconds to wait for a first worker
 # ----------------------------------------------------------- on the workers
 
 _lock = threading.Lock()
-_workers = {}
+_workers = {}  # batch configuration -> grading Worker
+_folders = set()  # this process's temporary folders, from their creation on
+CLEANUP = "autograder-cleanup"  # the name of the Dask worker plugin below
 
 
 def _worker_for(config):
     """This process's grading Worker for a batch configuration (made once)."""
     key = json.dumps(config, sort_keys=True)
     if key not in _workers:
-        for old in _workers.values():
-            old.close()
-        _workers.clear()
+        _close_workers()
         os.environ.setdefault("MPLBACKEND", "Agg")
         from .worker import Worker
 
         _remove_orphans()
+        _clean_up_on_exit()
         tmp_root = tempfile.mkdtemp(prefix=f"autograder-dask-{os.getpid()}-")
+        _folders.add(tmp_root)  # removed at exit even if the Worker never starts
         os.chmod(tmp_root, 0o711)  # the sandbox user must reach its own folders
-        atexit.register(shutil.rmtree, tmp_root, True)
         _workers[key] = Worker({**config, "tmp_root": tmp_root})
     return _workers[key]
+
+
+def _close_workers():
+    """Close this process's grading Workers and remove their folders."""
+    try:
+        for worker in list(_workers.values()):
+            worker.close()
+    finally:
+        _workers.clear()
+        for folder in list(_folders):
+            shutil.rmtree(folder, ignore_errors=True)
+            _folders.discard(folder)
+
+
+_hooks = []
+
+
+def _clean_up_on_exit():
+    """Remove this process's folders however the Dask worker ends cleanly.
+
+    A Dask worker stopped by its nanny (SIGTERM to `dask worker`) closes
+    and tears down its plugins, but its process then ends with os._exit,
+    past atexit: the plugin is what runs there; atexit covers a worker
+    without a nanny, and multiprocessing's finalizers a process ended after
+    its worker closed.
+    """
+    if _hooks:
+        return
+    _hooks.append(atexit.register(_close_workers))
+    import multiprocessing.util
+
+    _hooks.append(multiprocessing.util.Finalize(None, _close_workers, exitpriority=10))
+    try:
+        from distributed import get_worker
+
+        dask_worker = get_worker()
+    except (ImportError, ValueError):
+        return  # not in a Dask worker
+    dask_worker.plugins[CLEANUP] = _Cleanup()
+
+
+class _Cleanup:
+    """A Dask worker plugin: its teardown (as the worker closes) removes the folders."""
+
+    def teardown(self, worker):
+        _close_workers()
 
 
 def _remove_orphans():
@@ -208,3 +255,41 @@ class DaskPool:
         if self.client is not None:
             self.client.close()
             self.client = None
+
+
+# ----------------------------------------------------------- the scheduler
+
+
+def serve_scheduler(host=None, port=8786, announce=print):
+    """Run a Dask scheduler until SIGINT or SIGTERM (`python -m autograder scheduler`).
+
+    Dask's own `dask scheduler` keeps its scratch space in the machine's shared
+    temporary folder (/tmp/dask-scratch-space, the same for every user and
+    every scheduler); this one keeps it in a private folder of its own (mode
+    700), removed when it stops.
+    """
+    import asyncio
+    import logging
+    import signal
+
+    from distributed import Scheduler
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    scratch = tempfile.mkdtemp(prefix="autograder-scheduler-")
+
+    async def run():
+        async with Scheduler(
+            host=host, port=port, dashboard=False, local_directory=scratch
+        ) as scheduler:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(
+                    sig, lambda: asyncio.ensure_future(scheduler.close())
+                )
+            announce(f"scheduler at {scheduler.address}; scratch space {scratch}")
+            await scheduler.finished()
+
+    try:
+        asyncio.run(run())
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

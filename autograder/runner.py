@@ -12,7 +12,12 @@ returned.
 Each test cell is one part. A part ends early (and scores zero) when the
 student's process uses more than the part's CPU time, stops answering, dies,
 or sends back something that is not plain data; the next part gets a fresh
-process. The notebook as a whole also has a CPU and a wall-clock budget.
+process. A part stopped at its CPU limit is run once more, in a fresh
+process with RETRY_FACTOR times the limit, before it costs points: CPU time
+grows a little on a loaded machine, and a grade must not depend on that.
+The notebook as a whole also has a CPU and a wall-clock budget, and the
+whole submission a time budget (SubmissionBudget): the parts it leaves
+unfinished are recorded as such.
 """
 
 from __future__ import annotations
@@ -38,18 +43,77 @@ from .notebook import (
     stream_output,
     unreadable_steps,
 )
-from .sandbox import Child, ChildFailure, Deadline, SandboxUnavailable
+from .sandbox import (
+    STOPPED_CPU,
+    STOPPED_TOTAL,
+    STOPPED_WAIT,
+    Child,
+    ChildFailure,
+    Deadline,
+    SandboxUnavailable,
+)
 
 OUTPUT_KEPT = 4000  # characters of a student's printed output kept per cell
 BACKSTOP = 20  # a part ends after this many times part_wall, whatever it does
+RETRY_FACTOR = 2  # a part stopped at its CPU limit runs again with this much more
+_TIMEOUTS = (STOPPED_CPU, STOPPED_WAIT, STOPPED_TOTAL)
+# A cell stopped while a fresh process runs the notebook, after using this
+# share of the part's limit by itself, is skipped from then on (it hangs).
+SETUP_SHARE = 0.5
+
+# Why a part did not finish, as recorded in its grade ("stopped"): a key.
+PART_TIMEOUT = "timeout"  # the part's own CPU or waiting limit
+OUT_OF_BUDGET = "budget"  # the notebook's or the submission's budget ran out
+
+
+def submission_wall(limits, notebooks=1):
+    """Wall-clock seconds after which a grading process gives up on a submission.
+
+    The budget counts the student's CPU and waiting time; this backstop, three
+    times that plus a margin for the grader's own work per notebook, bounds a
+    submission on a machine so loaded that the student's process gets no core.
+    """
+    return 3 * limits.submission_time + 30 + 60 * notebooks
 
 
 class PartStopped(BaseException):
-    """The student's process failed during a part; nothing in a test may catch it."""
+    """The student's process failed during a part; nothing in a test may catch it.
+
+    `stopped` is PART_TIMEOUT or OUT_OF_BUDGET when a time limit stopped it,
+    None when the process died or broke the protocol; `cpu_limit` says that
+    it was the part's CPU limit (the one that a re-run gets more of).
+    """
+
+    def __init__(self, message, stopped=None, cpu_limit=False):
+        super().__init__(message)
+        self.stopped, self.cpu_limit = stopped, cpu_limit
 
 
 class BudgetExhausted(Exception):
-    """The notebook's time budget is used up."""
+    """The notebook's or the submission's time budget is used up."""
+
+    stopped = OUT_OF_BUDGET
+
+
+class SubmissionBudget:
+    """The time a whole submission's student code may use, all notebooks together.
+
+    Counted as the CPU and waiting seconds of the student's processes (as the
+    part limits are), so a loaded machine does not use it up; a wall-clock
+    backstop (submission_wall) ends a submission that gets no core at all.
+    """
+
+    def __init__(self, limits, notebooks=1):
+        self.seconds = limits.submission_time
+        self.spent = 0.0  # by the sessions that ended
+        self.wall_end = time.monotonic() + submission_wall(limits, notebooks)
+
+    def exhausted_message(self, before=True):
+        when = "before this part" if before else "during this part"
+        return (
+            f"not finished: the submission's time budget ({self.seconds:g} s of "
+            f"CPU and waiting time) was used up {when}"
+        )
 
 
 class GraderError(Exception):
@@ -131,8 +195,12 @@ class MissingName:
 class Session:
     """The student's process for one notebook, restarted after a failure."""
 
-    def __init__(self, env, files, steps, limits, names, defining_cell):
+    def __init__(self, env, files, steps, limits, names, defining_cell, budget=None):
         self.env, self.files, self.limits = env, files, limits
+        self.budget = budget or SubmissionBudget(limits)
+        self.idle_dead = 0.0  # waiting seconds of children that ended
+        self.factor = 1  # the current part's limits are this many times the usual
+        self.closed = False
         self.steps = [s for s in steps if s.runs_in_child]
         self.names, self.defining_cell = names, defining_cell
         self.child = None
@@ -144,14 +212,27 @@ class Session:
         self.bindings = {}
         self.part_out = []
         self.aborted = None
-        self.part_start = (0.0, 0.0, 0.0)
+        self.part_begin = (0.0, 0.0, self.started)  # cpu_used, idle_used, monotonic
 
     # -- budget
 
     def cpu_used(self):
         return self.cpu_dead + (self.child.cpu_seconds() if self.child else 0.0)
 
+    def idle_used(self):
+        return self.idle_dead + (self.child.idle if self.child else 0.0)
+
+    def time_used(self):
+        """CPU and waiting seconds of this notebook's student processes."""
+        return self.cpu_used() + self.idle_used()
+
+    def budget_left(self):
+        mine = 0.0 if self.closed else self.time_used()
+        return self.budget.seconds - self.budget.spent - mine
+
     def check_budget(self):
+        if self.budget_left() <= 0 or time.monotonic() > self.budget.wall_end:
+            raise BudgetExhausted(self.budget.exhausted_message())
         cpu, wall = self.cpu_used(), time.monotonic() - self.started
         if cpu > self.limits.notebook_cpu:
             raise BudgetExhausted(
@@ -164,14 +245,28 @@ class Session:
                 "was used up before this part"
             )
 
-    def deadlines(self, cpu_start, idle_start, wall_start):
-        """The Deadline of a step or part that started at these readings."""
-        limits = self.limits
-        notebook_left = max(limits.notebook_cpu - self.cpu_used(), 0)
-        cpu = min(cpu_start + limits.part_cpu, self.child.cpu_seconds() + notebook_left)
+    def deadlines(self):
+        """The Deadline of the current child's next request.
+
+        The part's limits count from the part's beginning, so they include
+        running the notebook's cells again in the fresh process that a part
+        may need: a stopped part stops at its limit, not at that plus the
+        notebook's own time.
+        """
+        limits, k, child = self.limits, self.factor, self.child
+        cpu0, idle0, wall0 = self.part_begin
+        cpu_left = k * limits.part_cpu - (self.cpu_used() - cpu0)
+        idle_left = k * limits.part_wall - (self.idle_used() - idle0)
+        notebook_left = limits.notebook_cpu - self.cpu_used()
+        cpu = child.cpu_seconds() + max(min(cpu_left, notebook_left), 0)
         notebook_end = self.started + limits.notebook_wall
-        wall = min(wall_start + BACKSTOP * limits.part_wall, notebook_end)
-        return Deadline(cpu=cpu, idle=idle_start + limits.part_wall, wall=wall)
+        wall = min(
+            wall0 + BACKSTOP * k * limits.part_wall, notebook_end, self.budget.wall_end
+        )
+        total = child.cpu_seconds() + child.idle + max(self.budget_left(), 0)
+        return Deadline(
+            cpu=cpu, idle=child.idle + max(idle_left, 0), wall=wall, total=total
+        )
 
     def now(self):
         """(cpu, idle, wall) readings for the current child."""
@@ -183,11 +278,15 @@ class Session:
         if self.child is not None:
             self.child.kill()
             self.cpu_dead += self.child.cpu_seconds()
+            self.idle_dead += self.child.idle
             self.child.close()
             self.child = None
 
     def close(self):
         self._retire()
+        if not self.closed:  # its time now counts as the submission's past
+            self.closed = True
+            self.budget.spent += self.time_used()
 
     def start(self):
         """A fresh child that has run every cell it can; binds the names."""
@@ -205,7 +304,7 @@ class Session:
         for i, step in enumerate(self.steps):
             if i in self.fatal:
                 continue
-            deadline = self.deadlines(*self.now())
+            cpu0, idle0, _ = self.now()
             header = {
                 "op": "exec",
                 "filename": step.label,
@@ -213,9 +312,20 @@ class Session:
             }
             try:
                 reply, _ = self.child.request(
-                    header, [], deadline, f"the cell {step.label}"
+                    header, [], self.deadlines(), f"the cell {step.label}"
                 )
             except ChildFailure as err:
+                cpu, idle, _ = self.now()
+                share = SETUP_SHARE * self.factor
+                alone = cpu - cpu0 >= share * self.limits.part_cpu or (
+                    idle - idle0 >= share * self.limits.part_wall
+                )
+                if err.kind in _TIMEOUTS and not alone:
+                    # The part's time ran out during this cell, but the cell did
+                    # not use most of it: the part stops, the cell stays.
+                    raise self._stopped(
+                        err, "the notebook's cells, run again,"
+                    ) from None
                 self.fatal[i] = str(err)
                 step.outputs = [error_output("CellFailed", str(err))]
                 return False
@@ -230,9 +340,8 @@ class Session:
 
     def _bind(self):
         what = "listing the notebook's functions"
-        deadline = self.deadlines(*self.now())
         reply, _ = self.child.request(
-            {"op": "kinds", "names": self.names}, [], deadline, what
+            {"op": "kinds", "names": self.names}, [], self.deadlines(), what
         )
         kinds = reply.get("kinds") if isinstance(reply.get("kinds"), dict) else {}
         self.bindings = {}
@@ -246,9 +355,8 @@ class Session:
                 self.bindings[name] = MissingName(name, self._why_missing(name))
 
     def _get(self, name):
-        deadline = self.deadlines(*self.now())
         reply, body = self.child.request(
-            {"op": "get", "name": name}, [], deadline, name
+            {"op": "get", "name": name}, [], self.deadlines(), name
         )
         if not reply.get("ok"):
             return MissingName(
@@ -274,17 +382,19 @@ class Session:
 
     # -- parts
 
-    def begin_part(self):
-        self.part_out, self.aborted = [], None
+    def begin_part(self, factor=1):
+        """The names to bind for a part; PartStopped if the part's time ran out
+        while a fresh process ran the notebook's cells."""
+        self.part_out, self.aborted, self.factor = [], None, factor
         self.check_budget()
+        self.part_begin = (self.cpu_used(), self.idle_used(), time.monotonic())
         if self.child is None or not self.child.alive():
             self.start()
-        self.part_start = self.now()
         return self.bindings
 
     def call(self, name, args, kwargs):
         if self.aborted:
-            raise PartStopped(self.aborted)
+            raise self.aborted
         blobs = []
         try:
             header = {
@@ -297,30 +407,52 @@ class Session:
             raise GraderError(
                 f"cannot send the arguments of {name} to the sandbox: {err}"
             ) from err
-        deadline = self.deadlines(*self.part_start)
         try:
-            reply, body = self.child.request(header, blobs, deadline, f"{name}(...)")
+            reply, body = self.child.request(
+                header, blobs, self.deadlines(), f"{name}(...)"
+            )
         except ChildFailure as err:
-            self.aborted = self._abort_message(err)
+            self.aborted = self._stopped(err, f"{name}(...)")
             self._retire()
-            raise PartStopped(self.aborted) from None
+            raise self.aborted from None
         self.part_out.append(str(reply.get("stdout", "")))
         if not reply.get("ok"):
             raise rebuild_exception(reply.get("error"), self.limits)
         try:
             return wire.decode_values(reply, body, ["value"])[0]
         except wire.WireError as err:
-            self.aborted = f"{name} sent back something that is not plain data: {err}"
+            self.aborted = PartStopped(
+                f"{name} sent back something that is not plain data: {err}"
+            )
             self._retire()
-            raise PartStopped(self.aborted) from None
+            raise self.aborted from None
 
-    def _abort_message(self, err):
-        text = str(err)
-        if "CPU time limit" in text:
-            text += f" (limit: {self.limits.part_cpu:g} s of CPU time per part)"
-        elif "did not finish in time" in text:
-            text += f" (it waited more than {self.limits.part_wall:g} s in one part)"
-        return text
+    def _stopped(self, err, what):
+        """The PartStopped for a ChildFailure in a part, said in words."""
+        if err.kind not in _TIMEOUTS:
+            return PartStopped(str(err))
+        cpu, idle, wall = self.now()
+        if self.budget_left() <= 0 or wall > self.budget.wall_end:
+            return PartStopped(self.budget.exhausted_message(False), OUT_OF_BUDGET)
+        if err.kind == STOPPED_CPU and cpu < self.limits.notebook_cpu - self.cpu_dead:
+            limit = self.factor * self.limits.part_cpu
+            return PartStopped(
+                f"{what} timed out after {limit:g} s of CPU time",
+                PART_TIMEOUT,
+                cpu_limit=True,
+            )
+        if err.kind == STOPPED_WAIT and wall < self.started + self.limits.notebook_wall:
+            return PartStopped(
+                f"{what} did not finish in time (timed out): it waited (sleeping or "
+                f"blocked) for more than {self.factor * self.limits.part_wall:g} s "
+                "in one part",
+                PART_TIMEOUT,
+            )
+        return PartStopped(
+            f"not finished: the notebook's time budget ({self.limits.notebook_cpu:g} "
+            "s of CPU time) was used up during this part",
+            OUT_OF_BUDGET,
+        )
 
     def part_stdout(self):
         return "".join(self.part_out)
@@ -491,11 +623,16 @@ class NotebookResult:
 
 def _first_line(err):
     text = f"{type(err).__name__}: {err}"
+    if isinstance(err, (PartStopped, BudgetExhausted)):
+        text = str(err)  # the grader's own words: no exception name
     return text.splitlines()[0][:300] if text else ""
 
 
-def grade_notebook(course: Course, submission_path, env, limits, files):
-    """(NotebookResult, autograded notebook) for one submitted notebook."""
+def grade_notebook(course: Course, submission_path, env, limits, files, budget=None):
+    """(NotebookResult, autograded notebook) for one submitted notebook.
+
+    `budget` is the submission's SubmissionBudget, shared by its notebooks.
+    """
     source = course.source
     t0 = time.monotonic()
     try:
@@ -509,7 +646,9 @@ def grade_notebook(course: Course, submission_path, env, limits, files):
         nb = graded_notebook(source, unreadable_steps(source, str(err)), banner)
         return NotebookResult(source.name, "failed", str(err), [], grades), nb
     steps, notes = merge(source, submitted)
-    session = Session(env, files, steps, limits, list(source.proxied), source.proxied)
+    session = Session(
+        env, files, steps, limits, list(source.proxied), source.proxied, budget
+    )
     ns = course.namespace()
     test_steps = {s.grade_id: s for s in steps if s.kind == "test"}
     grades = {}
@@ -519,12 +658,15 @@ def grade_notebook(course: Course, submission_path, env, limits, files):
                 course.run_locked(item[1], item[2], ns)
                 continue
             test = item[1]
+            used = session.time_used()
             score, err, out = _grade_part(session, test, ns)
             test_steps[test.grade_id].outputs = _outputs(out, err)
             grades[test.grade_id] = {
                 "score": score,
                 "max": test.points,
                 "message": None if err is None else _first_line(err),
+                "stopped": getattr(err, "stopped", None),
+                "seconds": round(session.time_used() - used, 3),  # CPU + waiting
             }
     except SandboxUnavailable as err:
         raise GraderError(str(err)) from err
@@ -552,14 +694,27 @@ def grade_notebook(course: Course, submission_path, env, limits, files):
 
 
 def _grade_part(session, test, ns):
-    try:
-        bindings = session.begin_part()
-    except BudgetExhausted as err:
-        return 0.0, err, ""
-    except ChildFailure as err:
-        return 0.0, err, ""
-    ns.update(bindings)
-    score, err = run_test(test, ns)
+    """(score, error or None, printed output); a part stopped at its CPU limit
+    is run again, once, in a fresh process with RETRY_FACTOR times the limit."""
+    for factor in (1, RETRY_FACTOR):
+        try:
+            bindings = session.begin_part(factor)
+        except (BudgetExhausted, ChildFailure) as err:
+            return 0.0, err, ""
+        except PartStopped as stopped:
+            score, err = 0.0, stopped
+        else:
+            ns.update(bindings)
+            score, err = run_test(test, ns)
+        if not (isinstance(err, PartStopped) and err.cpu_limit):
+            break
+    if factor > 1 and isinstance(err, PartStopped) and err.cpu_limit:
+        first = session.limits.part_cpu
+        err = PartStopped(
+            f"{err}: it ran past the part's CPU time limit ({first:g} s), and past "
+            f"{factor:g} times that when run again in a fresh process",
+            err.stopped,
+        )
     return score, err, session.part_stdout()
 
 

@@ -137,15 +137,19 @@ class Limits:
       Time the process spends ready to run but starved of a core (a loaded
       machine) counts for neither, so scores do not depend on the load.
     notebook_cpu / notebook_wall: the same budgets for a whole notebook.
+    submission_time: seconds of the student's processes' time, CPU and
+      waiting together (starvation excluded, as above), for a whole
+      submission, all its notebooks and every re-run included.
     memory_mb / output_mb / stdout_kb / file_mb: the student's process's
       memory, its largest reply, its printed output per request, and the
       largest file it may write.
     """
 
     part_cpu: float = 60.0
-    part_wall: float = 180.0
+    part_wall: float = 60.0
     notebook_cpu: float = 600.0
     notebook_wall: float = 1800.0
+    submission_time: float = 300.0
     memory_mb: int = 2048
     output_mb: int = wire.OUTPUT_MB
     stdout_kb: int = 32
@@ -163,7 +167,20 @@ class Limits:
 
 
 class ChildFailure(Exception):
-    """The student's process hung, died, or broke the protocol."""
+    """The student's process hung, died, or broke the protocol.
+
+    `kind` says which: one of the STOPPED_* keys when the grader stopped it at
+    a deadline, "failed" otherwise.
+    """
+
+    def __init__(self, message, kind="failed"):
+        super().__init__(message)
+        self.kind = kind
+
+
+STOPPED_CPU = "cpu"  # past its CPU seconds
+STOPPED_WAIT = "wait"  # past its waiting seconds, or the wall-clock backstop
+STOPPED_TOTAL = "total"  # past its CPU + waiting seconds together
 
 
 class SandboxUnavailable(Exception):
@@ -178,6 +195,7 @@ class Deadline:
     cpu: float
     idle: float
     wall: float
+    total: float = float("inf")  # CPU seconds + idle seconds
 
 
 # ----------------------------------------------------------------- Linux bits
@@ -691,12 +709,22 @@ class Child:
             raise ChildFailure(
                 f"the student's process ended during {what}: {self.death()}"
             )
-        if self.cpu_seconds() > deadline.cpu:
+        cpu = self.cpu_seconds()
+        if cpu > deadline.cpu:
             self.kill()
-            raise ChildFailure(f"{what} ran past its CPU time limit; it was stopped")
+            raise ChildFailure(
+                f"{what} ran past its CPU time limit; it was stopped", STOPPED_CPU
+            )
         if self.idle > deadline.idle or now > deadline.wall:
             self.kill()
-            raise ChildFailure(f"{what} did not finish in time; it was stopped")
+            raise ChildFailure(
+                f"{what} did not finish in time; it was stopped", STOPPED_WAIT
+            )
+        if cpu + self.idle > deadline.total:
+            self.kill()
+            raise ChildFailure(
+                f"{what} ran past its time budget; it was stopped", STOPPED_TOTAL
+            )
 
     def _send(self, data, deadline, what):
         view = memoryview(data)

@@ -82,7 +82,7 @@ class Worker:
 
     def grade(self, job):
         from .course import submission_files
-        from .runner import GraderError, grade_notebook
+        from .runner import GraderError, SubmissionBudget, grade_notebook
 
         folder = Path(job["folder"])
         stage = Path(job["stage"])
@@ -90,12 +90,13 @@ class Worker:
         names = [Path(p).name for p in job["notebooks"]]
         files, skipped = submission_files(folder, names)
         results = []
+        budget = SubmissionBudget(self.limits, len(job["notebooks"]))
         for source_path in job["notebooks"]:
             course = self.course(source_path)
             name = Path(source_path).name
             try:
                 result, nb = grade_notebook(
-                    course, folder / name, self.env, self.limits, files
+                    course, folder / name, self.env, self.limits, files, budget
                 )
             except GraderError as err:
                 return {"status": "error", "reason": str(err), "notebooks": []}

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_cluster_cli import BUDGET, check_sleepy, sleepy_class, sleepy_conv1d
 from test_grader_batch import SLOW
 
 from autograder import cluster as dask_grading
@@ -38,6 +39,7 @@ from grader_support import (
     make_course,
     outputs_text,
     put,
+    run_batch,
     submission,
     total,
 )
@@ -323,6 +325,73 @@ def test_dask_grading_prints_progress_and_summary(dask_cluster, tmp_path):
     assert "ivan: output-size.ipynb is not a notebook" in proc.stdout
     assert "alice: 10/10" in proc.stderr and "ivan: failed" in proc.stderr
 
+
+def test_a_sleeping_student_stops_at_the_submission_budget_on_dask(
+    dask_cluster, tmp_path
+):
+    """On Dask, is a student whose code sleeps stopped at the submission's budget,
+    with the unfinished parts named, while the rest of the class is graded?"""
+    cluster, client = dask_cluster
+    client.wait_for_workers(2, timeout=120)
+    root = make_course(tmp_path)
+    sleepy_class(root)
+    summary = run_batch(root, limits=BUDGET, scheduler=cluster.scheduler_address)
+    check_sleepy(summary, root)
+    assert f"on the Dask cluster at {cluster.scheduler_address}" in summary.text()
+
+
+def test_a_dask_worker_stopped_with_sigterm_removes_its_folder(dask_cluster, tmp_path):
+    """Does `dask worker`, stopped with SIGTERM while it grades, remove its own
+    /tmp/autograder-dask-* folder?"""
+    cluster, client = dask_cluster
+    root = make_course(tmp_path)
+    put(root, "alice", submission(A1, NB1, {"conv1d": sleepy_conv1d()}))
+    dask = Path(sys.executable).with_name("dask")
+    before = set(client.scheduler_info(n_workers=-1)["workers"])
+    worker = subprocess.Popen(
+        [str(dask), "worker", cluster.scheduler_address, "--nthreads", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        client.wait_for_workers(len(before) + 1, timeout=120)
+        (address,) = set(client.scheduler_info(n_workers=-1)["workers"]) - before
+        job = {
+            "id": "sigterm",
+            "student": "alice",
+            "assignment": A1,
+            "folder": str(root / "submitted" / "alice" / A1),
+            "notebooks": [str(root / "solutions" / A1 / NB1)],
+            "hash": "",
+        }
+        config = {
+            "limits": TEST_LIMITS.as_dict(),
+            "isolation": "none",
+            "course_root": str(root),
+            "tmp_root": None,
+        }
+        grading = client.submit(
+            dask_grading.grade_job, config, job, workers=[address], pure=False
+        )
+        folders = []
+        while not folders:  # until the worker has started grading
+            assert grading.status == "pending", grading.status
+            time.sleep(0.2)
+            folders = client.run(
+                # a lambda travels by value: the worker cannot import this module
+                lambda: [
+                    str(p)
+                    for p in Path(tempfile.gettempdir()).glob(
+                        f"autograder-dask-{os.getpid()}-*"
+                    )
+                ],
+                workers=[address],
+            )[address]
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=120) == 0
+    finally:
+        worker.kill()
+    assert folders and not any(Path(f).exists() for f in folders)
 
 
 def test_a_killed_workers_temporary_folder_is_removed_by_the_next_worker():

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -70,23 +69,19 @@ class Worker:
             name = Path(source_path).name
             try:
                 result, nb = grade_notebook(
-                    course, folder / name, self.env, self.limits, files
+                    course, folder / name, self.env, self.limits, files, job.get("key")
                 )
             except GraderError as err:
                 return {"status": "error", "reason": str(err), "notebooks": []}
             if skipped and result.status == "graded":
                 result.warnings.append(
-                    "files left out of the working folder (too large): "
-                    + ", ".join(skipped[:5])
+                    "files left out of the working folder: " + ", ".join(skipped[:5])
                 )
             import nbformat
 
             nbformat.write(nb, stage / name)
             results.append(result.as_dict())
         failed = [r for r in results if r["status"] == "failed"]
-        timestamp = folder / "timestamp.txt"
-        if timestamp.is_file() and not timestamp.is_symlink():
-            shutil.copyfile(timestamp, stage / "timestamp.txt")
         return {
             "status": "failed" if failed else "graded",
             "reason": "; ".join(r["reason"] for r in failed) or None,
@@ -114,7 +109,8 @@ def main():
                     "reason": "grader error: " + traceback.format_exc()[-2000:],
                 }
             answer["job"] = job["id"]
-            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            # ASCII: a lone surrogate from a student's text cannot break the line
+            out.write(json.dumps(answer, ensure_ascii=True) + "\n")
     finally:
         worker.close()
 

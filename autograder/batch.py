@@ -33,9 +33,10 @@ from .course import (
     content_hash,
     grading_key,
     now,
-    read_timestamp,
     replace_dir,
 )
+from .hidden import course_secret, student_key
+from .notebook import clean
 from .runner import OUT_OF_BUDGET, PART_TIMEOUT, RETRY_FACTOR, submission_wall
 from .sandbox import (
     Limits,
@@ -381,13 +382,16 @@ def _grade(course, assignment, students, jobs, force, limits, level, progress, c
     limits = limits or Limits()
     notebooks = course.notebooks(assignment)
     course.ensure_in_gradebook(assignment)
-    key = grading_key(notebooks, limits)
-    found = course.submissions(assignment)
+    secret = course_secret(course.state_dir)
+    key = grading_key(notebooks, limits, secret)
+    found, problems = course.scan_submissions(assignment)
     if students:
         wanted = {unicodedata.normalize("NFC", s) for s in students}
         found = {s: f for s, f in found.items() if s in wanted}
+        problems = [p for p in problems if p.student in wanted]
     log = course.log()
-    outcomes, todo = [], []
+    outcomes = [Outcome(p.student, "error", p.reason) for p in problems]
+    todo = []
     with course.gradebook() as gb:
         for student, folder in found.items():
             try:
@@ -419,6 +423,7 @@ def _grade(course, assignment, students, jobs, force, limits, level, progress, c
                     "folder": str(folder),
                     "notebooks": [str(p) for p in notebooks],
                     "hash": digest,
+                    "key": student_key(secret, student),
                 }
             )
     if cluster is not None:
@@ -429,7 +434,7 @@ def _grade(course, assignment, students, jobs, force, limits, level, progress, c
         outcomes += _run(
             course, assignment, todo, size, limits, level, key, progress, cluster
         )
-    order = {s: i for i, s in enumerate(found)}
+    order = {s: i for i, s in enumerate([*found, *(p.student for p in problems)])}
     outcomes.sort(key=lambda o: order.get(o.student, 0))
     where = cluster.address if cluster is not None else None
     seconds = time.monotonic() - t0
@@ -574,17 +579,26 @@ def _stopped_parts(answer):
 
 
 def _record(course, gb, job, answer, key):
-    """Write one answer: gradebook, then autograded folder, then the log."""
+    """Write one answer: gradebook, then autograded folder, then the log.
+
+    An error replaces what an earlier run recorded: the old score is not
+    left standing as if this submission had been graded.
+    """
+    answer = clean(answer)  # text from a submission may hold lone surrogates
     student, assignment = job["student"], job["assignment"]
     status, reason = answer.get("status", "error"), answer.get("reason")
     notebooks = answer.get("notebooks", [])
     warnings = [w for nb in notebooks for w in nb.get("warnings", [])]
     level = job.get("isolation")
     if status == "error":
+        reason = reason or "the grader failed on this submission"
         shutil.rmtree(job["stage"], ignore_errors=True)
-        return Outcome(student, "error", reason, warnings=warnings, isolation=level)
-    score, max_score = _save_grades(gb, course, student, assignment, notebooks)
-    replace_dir(job["stage"], course.autograded_dir(student, assignment))
+        _save_grades(gb, course, student, assignment, [], flag=True)
+        shutil.rmtree(course.autograded_dir(student, assignment), ignore_errors=True)
+        score, max_score = 0.0, 0.0
+    else:
+        score, max_score = _save_grades(gb, course, student, assignment, notebooks)
+        replace_dir(job["stage"], course.autograded_dir(student, assignment))
     course.append_log(
         {
             "student": student,
@@ -607,27 +621,35 @@ def _record(course, gb, job, answer, key):
     return Outcome(student, status, reason, score, max_score, warnings, level)
 
 
-def _save_grades(gb, course, student, assignment, notebooks):
+def _save_grades(gb, course, student, assignment, notebooks, flag=False):
     """Replace the student's submission in the gradebook by this result."""
     from sqlalchemy.exc import SAWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's, on SQLAlchemy 2
-        return _save(gb, course, student, assignment, notebooks)
+        return _save(gb, course, student, assignment, notebooks, flag)
 
 
-def _save(gb, course, student, assignment, notebooks):
+def _save(gb, course, student, assignment, notebooks, flag=False):
+    """With `flag`, every part is zero and marked for a human (the grader
+    could not grade it)."""
     from nbgrader.api import MissingEntry
+    from nbgrader.utils import parse_utc
 
     gb.update_or_create_student(student)
     try:
         gb.remove_submission(assignment, student)
     except MissingEntry:
         pass
-    timestamp = read_timestamp(course.submission_dir(student, assignment))
-    extra = {"timestamp": timestamp} if timestamp else {}
-    gb.add_submission(assignment, student, **extra)
+    seen = course.submission_times().get((student, assignment)) or {}
+    extra = {"timestamp": parse_utc(seen["time"])} if seen.get("time") else {}
+    submission = gb.add_submission(assignment, student, **extra)
     score = max_score = 0.0
+    if flag:
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = True
     for nb in notebooks:
         for grade_id, g in nb["grades"].items():
             grade = gb.find_grade(grade_id, nb["notebook"], assignment, student)

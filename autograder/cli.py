@@ -85,15 +85,19 @@ def cmd_grade(args):
 
 
 def feedback(course, assignment, students=None):
-    """nbgrader's generate_feedback, with hidden tests cleared as a safeguard."""
+    """nbgrader's generate_feedback, with hidden tests cleared as a safeguard
+    and every Markdown cell sanitised (see sanitize.py)."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.apps import NbGraderAPI
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    from .sanitize import SanitizeMarkdown
 
     config = course.config.copy()
     config.GenerateFeedback.preprocessors = [
         GetGrades,
         ClearHiddenTests,
+        SanitizeMarkdown,
         CSSHTMLHeaderPreprocessor,
     ]
     config.ClearHiddenTests.enforce_metadata = False

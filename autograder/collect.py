@@ -7,16 +7,29 @@ and `file`, matched against each file's path inside the zip or folder):
 
 - a folder per student: alice/output-size.ipynb,
   alice/01-output-size/output-size.ipynb;
-- Moodle: "Alice Liddell_1234_assignsubmission_file_/output-size.ipynb";
-- Canvas: alice_1234_5678_output-size.ipynb, alice_LATE_1234_5678_output-size-1.ipynb
-  (the "-1" that Canvas adds to a resubmission is ignored);
+- Moodle: "Alice Liddell_1234_assignsubmission_file_/output-size.ipynb"
+  (student id "Alice Liddell_1234": the name and Moodle's participant id);
+- Canvas: liddellalice_1234_5678_output-size.ipynb,
+  liddellalice_LATE_1234_5678_output-size-1.ipynb (student id
+  "liddellalice_1234": the name and Canvas's user id; the "-1" that Canvas
+  adds to a resubmission is ignored, its LATE marker is kept);
 - a file per student: alice.ipynb (when the assignment has one notebook).
 
-A notebook whose name differs from the assignment's (an LMS renamed it, or
-the student did) is renamed when it is the student's only notebook; when a
-student has several versions of the same notebook, the latest resubmission
-is kept. Every file that cannot be placed is reported with the reason.
-Student names are Unicode-normalised (NFC). The source is only read.
+The LMS's ids are part of the student id, so two students who share a
+display name stay two students. A notebook whose name differs from the
+assignment's (an LMS renamed it, or the student did) is renamed when it is
+the student's only notebook; when a student has several versions of the same
+notebook, the latest resubmission is kept. Two files that would be the same
+file of the same student, neither a resubmission of the other, are a
+collision: neither is placed, and both are reported. Every file that cannot
+be placed is reported with the reason (hidden files, whose names start with
+".", included; the LMS's and the operating system's clutter, such as
+__MACOSX, is skipped). Student names are Unicode-normalised (NFC). The
+source is only read.
+
+What the LMS says about a submission's time (its LATE marker) is recorded
+in the course's grading state (Course.record_submission_time), where
+`grade` and `export` read it; a file in the student's folder never sets it.
 """
 
 from __future__ import annotations
@@ -28,9 +41,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .course import is_text_name, shown_name
+
 MAX_FILE_BYTES = 50 << 20
-CANVAS = re.compile(r"^(?P<student>[^_/]+)_(?:LATE_)?(?:\d+_)+(?P<file>[^/]+)$")
-MOODLE = re.compile(r"^(?P<student>.+?)_\d+_assign(?:submission|feedback)_\w*?_?$")
+CANVAS = re.compile(
+    r"^(?P<name>[^_/]+)_(?P<late>(?i:late)_)?(?P<id>\d+)_(?:\d+_)?(?P<file>[^/]+)$"
+)
+MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assign(?:submission|feedback)_\w*?_?$")
 RESUBMISSION = re.compile(r"(?:-(\d+)| \((\d+)\))$")
 JUNK = {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints"}
 
@@ -42,6 +59,8 @@ class Entry:
     read: object  # () -> bytes
     order: int = 0
     unsafe: bool = False
+    original: str = ""  # the path as found, before normalisation
+    hidden: bool = False  # a part of its path starts with "."
 
 
 @dataclass
@@ -90,7 +109,12 @@ def entries(source):
                 except (UnicodeEncodeError, UnicodeDecodeError):
                     pass
             found.append(
-                Entry(_nfc(name), info.file_size, lambda info=info: archive.read(info))
+                Entry(
+                    _nfc(name),
+                    info.file_size,
+                    lambda info=info: archive.read(info),
+                    original=name,
+                )
             )
     elif source.is_dir():
         for dirpath, dirnames, filenames in os.walk(source):
@@ -105,6 +129,7 @@ def entries(source):
                         _nfc(rel),
                         path.stat().st_size,
                         lambda path=path: path.read_bytes(),
+                        original=rel,
                     )
                 )
     else:
@@ -113,19 +138,16 @@ def entries(source):
         e.order = i
         parts = PurePosixPath(e.path).parts
         e.unsafe = e.path.startswith("/") or ".." in parts
-    return [
-        e
-        for e in found
-        if e.unsafe
-        or not set(PurePosixPath(e.path).parts) & JUNK
-        and not any(p.startswith(".") for p in PurePosixPath(e.path).parts)
-    ]
+        e.hidden = any(p.startswith(".") for p in parts)
+    return [e for e in found if e.unsafe or not set(PurePosixPath(e.path).parts) & JUNK]
 
 
 def valid_student(name):
     """The student id to use, or None if the name cannot be one."""
     name = _nfc(name).strip()
     if not name or name.startswith(".") or len(name) > 128:
+        return None
+    if not is_text_name(name):
         return None
     if any(c in name for c in "/\\\x00") or any(
         unicodedata.category(c) == "Cc" for c in name
@@ -162,29 +184,71 @@ def _strip_wrapper(found, assignment):
     return found
 
 
+@dataclass
+class Parsed:
+    """Who an entry belongs to, and where it goes in the submission."""
+
+    student: str
+    file: str
+    late: bool = False
+    lms: str = "folder"
+
+
 def parse(entry, assignment, expected, pattern=None):
-    """(student, file path within the submission) or raises ValueError(reason)."""
+    """A Parsed for an entry, or raises ValueError(reason)."""
     if pattern is not None:
         m = pattern.search(entry.path)
         if not m:
             raise ValueError("does not match --pattern")
-        return m.group("student"), m.group("file")
+        return Parsed(m.group("student"), m.group("file"), lms="pattern")
     parts = PurePosixPath(entry.path).parts
     if len(parts) >= 2:
         rest = list(parts[1:])
         if rest[0] == assignment and len(rest) > 1:
             rest = rest[1:]
         m = MOODLE.match(parts[0])
-        return (m.group("student") if m else parts[0]), "/".join(rest)
+        if m:
+            student = f"{m.group('name')}_{m.group('id')}"
+            return Parsed(student, "/".join(rest), lms="moodle")
+        return Parsed(parts[0], "/".join(rest))
     m = CANVAS.match(parts[0])
     if m:
-        return m.group("student"), m.group("file")
+        student = f"{m.group('name')}_{m.group('id')}"
+        return Parsed(student, m.group("file"), bool(m.group("late")), "canvas")
     name = parts[0]
     if name.endswith(".ipynb") and len(expected) == 1:
         if _canon(name) in {_canon(e) for e in expected}:
             raise ValueError("no student name in the path")
-        return name[: -len(".ipynb")], expected[0]
+        return Parsed(name[: -len(".ipynb")], expected[0])
     raise ValueError("no student name in the path")
+
+
+def _unplaced(entry, assignment, expected, regex):
+    """(Parsed, file path parts), or the reason the entry cannot be placed."""
+    if entry.unsafe:
+        return "unsafe file path"
+    if not is_text_name(entry.path):
+        return "the file name is not UTF-8 text"
+    if entry.hidden:
+        return "hidden file (a name in its path starts with '.')"
+    try:
+        found = parse(entry, assignment, expected, regex)
+    except ValueError as err:
+        return str(err)
+    student = valid_student(found.student)
+    rel_parts = PurePosixPath(_nfc(found.file)).parts
+    if student is None:
+        return f"{found.student!r} is not a usable student name"
+    if (
+        not rel_parts
+        or any(p in ("..", "") for p in rel_parts)
+        or found.file.startswith("/")
+    ):
+        return "unsafe file path"
+    if entry.size > MAX_FILE_BYTES:
+        return f"larger than {MAX_FILE_BYTES >> 20} MiB"
+    found.student = student
+    return found, rel_parts
 
 
 def collect(course, assignment, source, pattern=None):
@@ -195,52 +259,47 @@ def collect(course, assignment, source, pattern=None):
     report = Report()
     per_student = {}
     for entry in _strip_wrapper(entries(source), assignment):
-        if entry.unsafe:
-            report.unplaced.append((entry.path, "unsafe file path"))
+        got = _unplaced(entry, assignment, expected, regex)
+        if isinstance(got, str):
+            report.unplaced.append((shown_name(entry.path), got))
             continue
-        try:
-            raw_student, rel = parse(entry, assignment, expected, regex)
-        except ValueError as err:
-            report.unplaced.append((entry.path, str(err)))
-            continue
-        student = valid_student(raw_student)
-        rel_parts = PurePosixPath(_nfc(rel)).parts
-        if student is None:
-            report.unplaced.append(
-                (entry.path, f"{raw_student!r} is not a usable student name")
-            )
-        elif (
-            not rel_parts
-            or any(p in ("..", "") for p in rel_parts)
-            or rel.startswith("/")
-        ):
-            report.unplaced.append((entry.path, "unsafe file path"))
-        elif entry.size > MAX_FILE_BYTES:
-            report.unplaced.append(
-                (entry.path, f"larger than {MAX_FILE_BYTES >> 20} MiB")
-            )
-        else:
-            per_student.setdefault(student, []).append(("/".join(rel_parts), entry))
+        found, rel_parts = got
+        per_student.setdefault(found.student, []).append(
+            ("/".join(rel_parts), entry, found)
+        )
     for student, files in per_student.items():
         _place(course, assignment, student, files, expected, canon, report)
     return report
 
 
+def _collision(report, student, entries):
+    paths = [shown_name(e.original or e.path) for e in entries]
+    for path in paths:
+        others = ", ".join(repr(p) for p in paths if p != path)
+        report.unplaced.append(
+            (
+                path,
+                f"collision: the same file of student {student!r} as {others}, "
+                "and neither is a resubmission of the other; neither was placed",
+            )
+        )
+
+
 def _place(course, assignment, student, files, expected, canon, report):
-    chosen, other_notebooks, extra = {}, [], []
-    for rel, entry in files:
+    chosen, other_notebooks, extra = {}, [], {}
+    for rel, entry, found in files:
         name = PurePosixPath(rel).name
         if name.endswith(".ipynb") and _canon(name) in canon:
-            chosen.setdefault(canon[_canon(name)], []).append((rel, entry))
+            chosen.setdefault(canon[_canon(name)], []).append((rel, entry, found))
         elif name.endswith(".ipynb"):
-            other_notebooks.append((rel, entry))
+            other_notebooks.append((rel, entry, found))
         else:
-            extra.append((rel, entry))
+            extra.setdefault(rel, []).append((rel, entry, found))
     if not chosen and len(other_notebooks) == 1 and len(expected) == 1:
-        rel, entry = other_notebooks.pop()
-        chosen[expected[0]] = [(rel, entry)]
+        rel, entry, found = other_notebooks.pop()
+        chosen[expected[0]] = [(rel, entry, found)]
         report.notes.append((student, f"renamed {rel} to {expected[0]}"))
-    for _, entry in other_notebooks:
+    for _, entry, _ in other_notebooks:
         report.unplaced.append(
             (
                 entry.path,
@@ -249,19 +308,36 @@ def _place(course, assignment, student, files, expected, canon, report):
             )
         )
     dest = course.submission_dir(student, assignment)
-    written = []
+    written, kept = [], []
     for target, versions in sorted(chosen.items()):
         versions.sort(
             key=lambda v: (_resubmission(PurePosixPath(v[0]).name), v[1].order)
         )
-        rel, entry = versions[-1]
-        for old, _ in versions[:-1]:
+        rel, entry, found = versions[-1]
+        latest = _resubmission(PurePosixPath(rel).name)
+        tied = [
+            v[1] for v in versions if _resubmission(PurePosixPath(v[0]).name) == latest
+        ]
+        if len(tied) > 1:
+            _collision(report, student, tied)
+            continue
+        for old, _, _ in versions[:-1]:
             report.notes.append((student, f"kept {rel}, not the earlier {old}"))
+        kept.append(found)
         written.append((target, _write(dest / target, entry.read())))
-    for rel, entry in extra:
-        written.append((rel, _write(dest / rel, entry.read())))
+    for rel, versions in sorted(extra.items()):
+        if len(versions) > 1:
+            _collision(report, student, [v[1] for v in versions])
+            continue
+        written.append((rel, _write(dest / rel, versions[0][1].read())))
     if written:
         report.placed.setdefault(student, []).extend(written)
+    if kept:
+        late = any(f.late for f in kept)
+        lms = kept[0].lms
+        course.record_submission_time(student, assignment, None, late, lms)
+        if late:
+            report.notes.append((student, f"marked late by {lms}"))
 
 
 def _write(path, data):

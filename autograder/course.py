@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 GRADER_VERSION = "1"
@@ -33,6 +34,21 @@ MAX_SUBMISSION_BYTES = 64 << 20
 
 class CourseError(Exception):
     """Something about the course (not a submission) stops the command."""
+
+
+@dataclass
+class Problem:
+    """A submission folder that cannot be graded as it stands, and why."""
+
+    student: str  # the id it would have (display text, if not UTF-8)
+    reason: str
+
+
+def _normal_form(name):
+    for form in ("NFC", "NFD"):
+        if unicodedata.is_normalized(form, name):
+            return form
+    return "neither NFC nor NFD"
 
 
 def _load_config(root):
@@ -146,18 +162,60 @@ class Course:
         return self.folder(self.coursedir.autograded_directory, student, assignment)
 
     def submissions(self, assignment):
-        """{student: folder} for every submission of the assignment."""
+        """{student: folder} for every submission of the assignment that can be
+        graded (see `scan_submissions` for the others)."""
+        return self.scan_submissions(assignment)[0]
+
+    def scan_submissions(self, assignment):
+        """({student: folder}, [Problem]) for the assignment's submission folders.
+
+        A folder name is bytes until proven otherwise: one that is not UTF-8,
+        or two names that are one student id once Unicode-normalised (NFC),
+        are problems that name the folders; no folder is dropped silently.
+        """
         base = self.root / self.coursedir.submitted_directory
         if not base.is_dir():
-            return {}
-        found = {}
-        for student_dir in sorted(base.iterdir()):
-            if student_dir.name.startswith(".") or not student_dir.is_dir():
+            return {}, []
+        by_id, problems = {}, []
+        for raw in sorted(os.listdir(os.fsencode(base))):
+            student_dir = base / os.fsdecode(raw)
+            if raw.startswith(b".") or not student_dir.is_dir():
                 continue
             folder = student_dir / assignment
-            if folder.is_dir() and not folder.is_symlink():
-                found[unicodedata.normalize("NFC", student_dir.name)] = folder
-        return found
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            try:
+                name = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                shown = raw.decode("utf-8", "backslashreplace")
+                problems.append(
+                    Problem(
+                        shown,
+                        f"the submission folder name {shown!r} is not UTF-8 "
+                        "text: rename it to the student's id; not graded",
+                    )
+                )
+                continue
+            by_id.setdefault(unicodedata.normalize("NFC", name), []).append(
+                (name, folder)
+            )
+        found = {}
+        for student, folders in by_id.items():
+            if len(folders) == 1:
+                found[student] = folders[0][1]
+                continue
+            names = " and ".join(
+                f"{n!r} ({_normal_form(n)})" for n, _ in sorted(folders)
+            )
+            problems.append(
+                Problem(
+                    student,
+                    f"{len(folders)} submission folders, {names}, are the same "
+                    "student id once Unicode-normalised: merge or rename them; "
+                    "none was graded",
+                )
+            )
+        return found, problems
 
     @property
     def state_dir(self):
@@ -180,10 +238,45 @@ class Course:
                     continue  # a line cut short by a killed batch
         return entries
 
+    def submission_times(self):
+        """{(student, assignment): {"time", "late", "source"}}, as `collect` saw them.
+
+        Times and late markers come from the LMS (or the exchange), never
+        from a file in the student's folder, which the student wrote.
+        """
+        path = self.state_dir / "times.jsonl"
+        found = {}
+        if not path.exists():
+            return found
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    entry = json.loads(line)
+                    found[(entry["student"], entry["assignment"])] = entry
+                except (ValueError, KeyError, TypeError):
+                    continue
+        return found
+
+    def record_submission_time(self, student, assignment, time, late, source):
+        """Remember when the LMS says a submission came (ISO time or None)."""
+        self._append(
+            "times.jsonl",
+            {
+                "student": student,
+                "assignment": assignment,
+                "time": time,
+                "late": bool(late),
+                "source": source,
+            },
+        )
+
     def append_log(self, entry):
+        self._append("log.jsonl", entry)
+
+    def _append(self, name, entry):
         self.state_dir.mkdir(parents=True, exist_ok=True)
         line = json.dumps(entry, ensure_ascii=False) + "\n"
-        with open(self.state_dir / "log.jsonl", "a", encoding="utf-8") as f:
+        with open(self.state_dir / name, "a", encoding="utf-8") as f:
             f.write(line)
             f.flush()
             os.fsync(f.fileno())
@@ -261,20 +354,12 @@ class Course:
         return proc
 
 
-def read_timestamp(folder):
-    path = Path(folder) / "timestamp.txt"
-    if not path.is_file():
-        return None
-    from nbgrader.utils import parse_utc
-
-    try:
-        return parse_utc(path.read_text(encoding="utf-8").strip())
-    except (ValueError, OSError, UnicodeDecodeError):
-        return None
-
-
 def _regular_files(folder):
-    """Relative paths (NFC) and paths of a folder's regular files, sorted."""
+    """(relative path, path) of a folder's regular files, sorted.
+
+    The relative path is NFC text; a name that is not UTF-8 keeps its bytes
+    as surrogate escapes (see `name_bytes` and `is_text_name`).
+    """
     folder = Path(folder)
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -285,24 +370,50 @@ def _regular_files(folder):
             path = Path(dirpath) / name
             if path.is_symlink() or not path.is_file():
                 continue
-            rel = unicodedata.normalize("NFC", str(path.relative_to(folder)))
+            rel = str(path.relative_to(folder))
+            if is_text_name(rel):
+                rel = unicodedata.normalize("NFC", rel)
             found.append((rel, path))
+    found.sort(key=lambda e: name_bytes(e[0]))
     return found
+
+
+def name_bytes(name):
+    """A file name as the bytes it has on disk."""
+    return os.fsencode(name)
+
+
+def is_text_name(name):
+    """Whether a file name (from os.listdir) is UTF-8 text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(name):
+    """A file name fit to print: bytes that are not UTF-8 as \\x escapes."""
+    return name_bytes(name).decode("utf-8", "backslashreplace")
 
 
 def submission_files(folder, notebooks=()):
     """([(relative path, bytes)], skipped) for the student's working folder.
 
     The notebooks come first; other files follow while they fit in
-    MAX_SUBMISSION_BYTES. Symlinks are never followed.
+    MAX_SUBMISSION_BYTES. Symlinks are never followed; a file whose name is
+    not UTF-8 is left out. `skipped` says what was left out, and why.
     """
     files, skipped, total = [], [], 0
     entries = _regular_files(folder)
-    entries.sort(key=lambda e: (e[0] not in notebooks, e[0]))
+    entries.sort(key=lambda e: (e[0] not in notebooks, name_bytes(e[0])))
     for rel, path in entries:
+        if not is_text_name(rel):
+            skipped.append(f"{shown_name(rel)} (name not UTF-8)")
+            continue
         size = path.stat().st_size
         if total + size > MAX_SUBMISSION_BYTES:
-            skipped.append(rel)
+            skipped.append(f"{rel} (too large)")
             continue
         total += size
         files.append((rel, path.read_bytes()))
@@ -310,10 +421,10 @@ def submission_files(folder, notebooks=()):
 
 
 def content_hash(folder):
-    """sha256 over the names and bytes of a submission's regular files."""
+    """sha256 over the names (as bytes) and bytes of a submission's files."""
     digest = hashlib.sha256()
     for rel, path in _regular_files(folder):
-        digest.update(rel.encode("utf-8") + b"\0")
+        digest.update(name_bytes(rel) + b"\0")
         digest.update(path.stat().st_size.to_bytes(8, "big"))
         with open(path, "rb") as f:
             for chunk in iter(lambda f=f: f.read(1 << 20), b""):
@@ -321,9 +432,11 @@ def content_hash(folder):
     return digest.hexdigest()
 
 
-def grading_key(notebook_paths, limits):
-    """What a result depends on besides the submission itself."""
+def grading_key(notebook_paths, limits, secret=b""):
+    """What a result depends on besides the submission itself (the course
+    secret, from which the hidden tests' inputs are drawn, included)."""
     digest = hashlib.sha256(GRADER_VERSION.encode())
+    digest.update(hashlib.sha256(b"grading key\0" + secret).digest())
     for path in notebook_paths:
         digest.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes())
     digest.update(json.dumps(limits.as_dict(), sort_keys=True).encode())

@@ -28,6 +28,31 @@ SOLUTION_REGION = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 NO_ANSWER = "# (no answer could be read from the submission)"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_INT_DIGITS = 1000  # longer integers in a submission are kept as text
+
+
+def clean_text(text):
+    """Text fit to write as UTF-8: a lone surrogate (valid in JSON's \\u escapes,
+    not in UTF-8) becomes U+FFFD."""
+    return LONE_SURROGATE.sub("\ufffd", text)
+
+
+def clean(value):
+    """A copy of plain data (dicts, lists, strings) with every string cleaned."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
+def _parse_int(digits):
+    """JSON integers: Python refuses to parse more than 4300 digits; a
+    submission's metadata may hold any, and none of them matters to grading."""
+    return int(digits) if len(digits) <= MAX_INT_DIGITS else digits
 
 
 class Malformed(Exception):
@@ -202,7 +227,7 @@ def read_submission(path):
         raise Malformed(f"{path.name} is too large ({size / 2**20:.0f} MiB)")
     raw = path.read_bytes()
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = json.loads(raw.decode("utf-8-sig"), parse_int=_parse_int)
     except UnicodeDecodeError:
         raise Malformed(f"{path.name} is not a notebook: not UTF-8 text") from None
     except json.JSONDecodeError as err:
@@ -228,9 +253,9 @@ def read_submission(path):
                 cell_type=cell.get("cell_type")
                 if isinstance(cell.get("cell_type"), str)
                 else "code",
-                source=_text(cell.get("source")),
-                grade_id=grade_id if isinstance(grade_id, str) else None,
-                nbgrader=nbg,
+                source=clean_text(_text(cell.get("source"))),
+                grade_id=clean_text(grade_id) if isinstance(grade_id, str) else None,
+                nbgrader=clean(nbg),
             )
         )
     return cells
@@ -392,16 +417,17 @@ def graded_notebook(source: SourceNotebook, steps, banner=None):
     """The autograded notebook: course cells, the student's answers, outputs."""
     nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(source.metadata))
     if banner:
-        nb.cells.append(nbformat.v4.new_markdown_cell(banner))
+        nb.cells.append(nbformat.v4.new_markdown_cell(clean_text(banner)))
     for step in steps:
         meta = copy.deepcopy(step.metadata)
+        text = clean_text(step.source)
         if step.cell_type == "code":
-            cell = nbformat.v4.new_code_cell(step.source, metadata=meta)
-            cell.outputs = [nbformat.from_dict(o) for o in step.outputs]
+            cell = nbformat.v4.new_code_cell(text, metadata=meta)
+            cell.outputs = [nbformat.from_dict(clean(o)) for o in step.outputs]
         elif step.cell_type == "raw":
-            cell = nbformat.v4.new_raw_cell(step.source, metadata=meta)
+            cell = nbformat.v4.new_raw_cell(text, metadata=meta)
         else:
-            cell = nbformat.v4.new_markdown_cell(step.source, metadata=meta)
+            cell = nbformat.v4.new_markdown_cell(text, metadata=meta)
         nb.cells.append(cell)
     return nb
 

@@ -3,8 +3,11 @@
 `export` writes one row per student and assignment: every student on the
 roster (the gradebook's students, a roster CSV, and everyone who submitted),
 including those who submitted nothing (status "missing", score 0). Its
-columns are nbgrader's own CSV columns plus `status`, `reason` and
-`isolation` (the sandbox level that graded the submission).
+columns are nbgrader's own CSV columns plus `late` (the LMS marked it late),
+`status`, `needs_manual_grading`, `reason` and `isolation` (the sandbox level
+that graded the submission): a row that is not "graded" says why, and is
+flagged for a human. Every text cell that a spreadsheet would take for a
+formula is escaped (see `csv_cell`).
 
 `class_report` draws the score distribution and the success rate of each part
 (the share of submissions with full points on that test cell) into a PNG and
@@ -21,6 +24,7 @@ COLUMNS = [
     "assignment",
     "duedate",
     "timestamp",
+    "late",
     "student_id",
     "last_name",
     "first_name",
@@ -30,9 +34,13 @@ COLUMNS = [
     "score",
     "max_score",
     "status",
+    "needs_manual_grading",
     "reason",
     "isolation",
 ]
+# A spreadsheet reads a cell that starts with one of these as a formula
+# (OWASP, "CSV injection"): such a cell is written with a ' in front.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def read_roster(path):
@@ -56,45 +64,68 @@ def read_roster(path):
     return students
 
 
+def csv_cell(value):
+    """A value as a CSV cell that no spreadsheet runs: text starting with =, +,
+    -, @, tab or CR gets a leading ' (numbers are written as they are)."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def export(course, path, roster=None, assignments=None):
     """Write the grades CSV; the number of rows."""
     from nbgrader.api import MissingEntry
 
     log = course.log()
+    times = course.submission_times()
     rows = []
     with course.gradebook() as gb:
         for entry in read_roster(roster) if roster else []:
             sid = entry.pop("id")
             gb.update_or_create_student(sid, **{k: v for k, v in entry.items() if v})
         wanted = assignments or [a.name for a in gb.assignments]
+        problems = {}
         for name in wanted:
-            for student in course.submissions(name):
+            found, trouble = course.scan_submissions(name)
+            for student in found:
                 gb.update_or_create_student(student)
+            problems[name] = {p.student: p.reason for p in trouble}
         for name in wanted:
             assignment = gb.find_assignment(name)
-            for student in sorted(gb.students, key=lambda s: s.id):
+            ids = sorted({s.id for s in gb.students} | set(problems[name]))
+            for student_id in ids:
+                student = _student(gb, student_id)
                 row = {
                     "assignment": name,
                     "duedate": assignment.duedate,
-                    "student_id": student.id,
+                    "student_id": student_id,
                     "last_name": student.last_name,
                     "first_name": student.first_name,
                     "email": student.email,
                     "max_score": assignment.max_score,
+                    "late": "yes"
+                    if (times.get((student_id, name)) or {}).get("late")
+                    else None,
                 }
-                entry = log.get((student.id, name))
+                entry = log.get((student_id, name)) or {}
                 try:
-                    sub = gb.find_submission(name, student.id)
+                    sub = gb.find_submission(name, student_id)
                 except MissingEntry:
-                    submitted = course.submission_dir(student.id, name).is_dir()
+                    submitted = course.submission_dir(student_id, name).is_dir()
+                    status = entry.get("status") if submitted else None
                     row.update(
                         timestamp=None,
                         raw_score=0.0,
                         late_submission_penalty=0.0,
                         score=0.0,
-                        status="not graded" if submitted else "missing",
-                        reason=None,
+                        status=status or ("not graded" if submitted else "missing"),
+                        reason=entry.get("reason") if submitted else None,
                     )
+                    if submitted and not row["reason"]:
+                        row["reason"] = "not graded yet: run the grade command"
                 else:
                     penalty = sub.late_submission_penalty or 0.0
                     row.update(
@@ -102,18 +133,38 @@ def export(course, path, roster=None, assignments=None):
                         raw_score=sub.score,
                         late_submission_penalty=penalty,
                         score=sub.score - penalty,
-                        status=(entry or {}).get("status", "graded"),
-                        reason=(entry or {}).get("reason"),
-                        isolation=(entry or {}).get("isolation"),
+                        status=entry.get("status", "graded"),
+                        reason=entry.get("reason"),
+                        isolation=entry.get("isolation"),
                     )
+                    if sub.needs_manual_grade:
+                        row["needs_manual_grading"] = "yes"
+                        row["reason"] = row["reason"] or "parts need manual grading"
+                if student_id in problems[name]:
+                    row.update(status="error", reason=problems[name][student_id])
+                if row["status"] not in ("graded", "missing"):
+                    row["needs_manual_grading"] = "yes"
                 rows.append(row)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row[k] for k in COLUMNS})
+            writer.writerow({k: csv_cell(row.get(k)) for k in COLUMNS})
     return len(rows)
+
+
+class _NoStudent:
+    last_name = first_name = email = None
+
+
+def _student(gb, student_id):
+    from nbgrader.api import MissingEntry
+
+    try:
+        return gb.find_student(student_id)
+    except MissingEntry:
+        return _NoStudent()
 
 
 def class_scores(course, assignment):

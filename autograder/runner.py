@@ -32,7 +32,10 @@ from dataclasses import dataclass, field
 
 from . import wire
 from .guard import ForbiddenCall
+from .hidden import HIDDEN_REGIONS, keyed_builtins
 from .notebook import (
+    HIDDEN_BEGIN,
+    HIDDEN_END,
     Malformed,
     Step,
     error_output,
@@ -155,6 +158,7 @@ def rebuild_exception(error, limits):
     err = cls(text)
     if cls is MemoryError:
         err.add_note(f"(the sandbox's memory limit is {limits.memory_mb} MiB)")
+    err.from_student = True
     trace = str(error.get("traceback", ""))[-3000:]
     if trace:
         err.add_note("in the student's code:\n" + trace.rstrip())
@@ -500,6 +504,47 @@ class CompiledTest:
     points: float
     body: object
     last: object  # the final expression, evaluated for partial credit, or None
+    hidden: tuple = ()  # (first, last) line numbers of each hidden-test region
+
+
+HIDDEN_OUTPUT = (
+    "(What your code printed during this cell's tests is not shown: "
+    "the cell has hidden tests, and output from hidden tests is hidden.)\n"
+)
+
+
+def _hidden_regions(text):
+    regions, start = [], None
+    for n, line in enumerate(text.split("\n"), 1):
+        if HIDDEN_BEGIN in line:
+            start = n
+        elif HIDDEN_END in line and start is not None:
+            regions.append((start, n))
+            start = None
+    if start is not None:
+        regions.append((start, n))
+    return tuple(regions)
+
+
+def _hide(test, out, err):
+    """What feedback may show of a part with hidden tests: not what the
+    student's code printed, nor the message of an exception that it raised
+    in a hidden test (either could show the hidden inputs)."""
+    if out:
+        out = HIDDEN_OUTPUT
+    if getattr(err, "from_student", False):
+        line = None
+        tb = err.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == f"<test {test.grade_id}>":
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        if line is None or any(a <= line <= b for a, b in test.hidden):
+            err = StudentError(
+                f"your code raised {type(err).__name__} in the hidden tests "
+                "(its message is hidden, as are the hidden tests' inputs)"
+            )
+    return out, err
 
 
 def compile_test(cell):
@@ -510,7 +555,8 @@ def compile_test(cell):
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = compile(ast.Expression(tree.body.pop().value), label, "eval")
-    return CompiledTest(cell.grade_id, cell.points, compile(tree, label, "exec"), last)
+    body = compile(tree, label, "exec")
+    return CompiledTest(cell.grade_id, cell.points, body, last, _hidden_regions(text))
 
 
 class LockedCellCall(Exception):
@@ -552,11 +598,14 @@ class Course:
     def tests(self):
         return [item[1] for item in self.program if item[0] == "test"]
 
-    def namespace(self):
+    def namespace(self, key=None):
+        """A fresh namespace for the locked and test cells; with a student's
+        key, `import numpy` there gives NumPy whose default_rng is keyed."""
         return {
             "__name__": "__main__",
-            "__builtins__": builtins,
+            "__builtins__": keyed_builtins(key) if key else builtins,
             "get_ipython": _NoIPython,
+            HIDDEN_REGIONS: {f"<test {t.grade_id}>": t.hidden for t in self.tests},
         }
 
     def run_locked(self, code, early, ns):
@@ -628,10 +677,13 @@ def _first_line(err):
     return text.splitlines()[0][:300] if text else ""
 
 
-def grade_notebook(course: Course, submission_path, env, limits, files, budget=None):
+def grade_notebook(
+    course: Course, submission_path, env, limits, files, budget=None, key=None
+):
     """(NotebookResult, autograded notebook) for one submitted notebook.
 
-    `budget` is the submission's SubmissionBudget, shared by its notebooks.
+    `budget` is the submission's SubmissionBudget, shared by its notebooks;
+    `key` (hidden.student_key) draws the hidden tests' inputs for this student.
     """
     source = course.source
     t0 = time.monotonic()
@@ -649,7 +701,7 @@ def grade_notebook(course: Course, submission_path, env, limits, files, budget=N
     session = Session(
         env, files, steps, limits, list(source.proxied), source.proxied, budget
     )
-    ns = course.namespace()
+    ns = course.namespace(key)
     test_steps = {s.grade_id: s for s in steps if s.kind == "test"}
     grades = {}
     try:
@@ -660,6 +712,8 @@ def grade_notebook(course: Course, submission_path, env, limits, files, budget=N
             test = item[1]
             used = session.time_used()
             score, err, out = _grade_part(session, test, ns)
+            if test.hidden:
+                out, err = _hide(test, out, err)
             test_steps[test.grade_id].outputs = _outputs(out, err)
             grades[test.grade_id] = {
                 "score": score,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -96,14 +95,19 @@ class Worker:
             name = Path(source_path).name
             try:
                 result, nb = grade_notebook(
-                    course, folder / name, self.env, self.limits, files, budget
+                    course,
+                    folder / name,
+                    self.env,
+                    self.limits,
+                    files,
+                    budget,
+                    job.get("key"),
                 )
             except GraderError as err:
                 return {"status": "error", "reason": str(err), "notebooks": []}
             if skipped and result.status == "graded":
                 result.warnings.append(
-                    "files left out of the working folder (too large): "
-                    + ", ".join(skipped[:5])
+                    "files left out of the working folder: " + ", ".join(skipped[:5])
                 )
             import nbformat
 
@@ -113,9 +117,6 @@ class Worker:
                 self.review(course.source, folder / name, results[-1])
         failed = [r for r in results if r["status"] == "failed"]
         review = [m for r in results for m in r.get("review", [])]
-        timestamp = folder / "timestamp.txt"
-        if timestamp.is_file() and not timestamp.is_symlink():
-            shutil.copyfile(timestamp, stage / "timestamp.txt")
         reason = "; ".join(r["reason"] for r in failed) or None
         if review and not failed:
             reason = "needs manual review: " + "; ".join(review[:3])
@@ -181,7 +182,8 @@ def main():
                     "reason": "grader error: " + traceback.format_exc()[-2000:],
                 }
             answer["job"] = job["id"]
-            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            # ASCII: a lone surrogate from a student's text cannot break the line
+            out.write(json.dumps(answer, ensure_ascii=True) + "\n")
             if answer.get("memory"):
                 break  # a fresh process takes the next submission
     finally:

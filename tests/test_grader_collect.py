@@ -50,9 +50,9 @@ def test_canvas_zip(course, tmp_path):
     )
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     report = collect(course, A1, source)
-    assert placed(course, "doejane").read_bytes() == old
-    assert placed(course, "roejohn").read_bytes() == new
-    assert placed(course, "smithann").read_bytes() == old  # Output_Size matches
+    assert placed(course, "doejane_12345").read_bytes() == old
+    assert placed(course, "roejohn_111").read_bytes() == new
+    assert placed(course, "smithann_444").read_bytes() == old  # Output_Size matches
     assert ("README.txt", "no student name in the path") in report.unplaced
     strays = dict(report.unplaced)
     assert "matches none" in strays["smithann_444_555_scratch.ipynb"]
@@ -69,8 +69,8 @@ def test_moodle_folders_with_unicode_names(course, tmp_path):
     )
     report = collect(course, A1, source)
     assert report.ok, report.unplaced
-    assert placed(course, "José Ñúñez").exists()
-    assert list(report.placed) == ["José Ñúñez"]
+    assert placed(course, "José Ñúñez_98765").exists()
+    assert list(report.placed) == ["José Ñúñez_98765"]
 
 
 def test_folder_per_student_and_renamed_notebook(course, tmp_path):

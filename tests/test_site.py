@@ -145,8 +145,22 @@ COLLECT = """() => {
     links: [...document.querySelectorAll('a[href]')].map(a => a.href)
         .filter(h => h.startsWith(location.origin)),
     downloads: links('.dropdown-download-buttons a'),
+    neighbours: links('.prev-next-area a'),
+    chapter_links: links('article a[href]').filter(
+        a => /(previous|next) chapter/i.test(a.text)),
     launch: links('.dropdown-launch-buttons a'),
     outputs: document.querySelectorAll('.cell_output').length,
+    wide_math: [...document.querySelectorAll(
+        'div.math mjx-container[display="true"], span.math')]
+      .filter(m => m.scrollWidth > m.clientWidth + 1)
+      .map(m => {
+        const style = getComputedStyle(m);
+        m.scrollLeft = m.scrollWidth;
+        const end = m.scrollLeft + m.clientWidth >= m.scrollWidth - 1;
+        m.scrollLeft = 0;
+        return {math: m.textContent.slice(0, 40), overflow: style.overflowX, end,
+                cue: style.backgroundAttachment.includes('local')};
+      }),
     overflow: document.documentElement.scrollWidth - window.innerWidth,
   };
 }"""
@@ -204,6 +218,31 @@ def test_math_is_typeset(visits, doc):
 def raw_markdown(text):
     """The pieces of `text` that are Markdown syntax left unrendered."""
     return [m.group() for rule in RAW_MARKDOWN.values() for m in rule.finditer(text)]
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_wide_math_scrolls_in_its_box(visits, doc):
+    """Does an equation wider than the text column (on a phone or a desktop) scroll
+    sideways within its own box to its end, with a shadow on the edge that hides
+    more of it, rather than being cut off?"""
+    for record in visits[doc].values():
+        for math in record["wide_math"]:
+            assert math["overflow"] in ("auto", "scroll"), math
+            assert math["end"] and math["cue"], math
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_previous_and_next_chapter_links_lead_there(visits, doc):
+    """Does a link that says "the previous chapter" (or "the next chapter") lead to
+    the page before (or after) this one in the book's order?"""
+    record = visits[doc]["desktop"]
+    neighbours = {
+        which: [n["href"] for n in record["neighbours"] if which in n["text"]]
+        for which in ("previous", "next")
+    }
+    for link in record["chapter_links"]:
+        which = "previous" if "previous" in link["text"].lower() else "next"
+        assert [link["href"].split("#")[0]] == neighbours[which], link
 
 
 def test_raw_markdown_is_detected():

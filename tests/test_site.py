@@ -152,7 +152,10 @@ COLLECT = """() => {
     outputs: document.querySelectorAll('.cell_output').length,
     wide_math: [...document.querySelectorAll(
         'div.math mjx-container[display="true"], span.math')]
-      .filter(m => m.scrollWidth > m.clientWidth + 1)
+      .filter(m => {  // the typeset formula, not MathJax's hidden copy, is wider
+        const shown = m.querySelector('mjx-math');
+        return shown && shown.getBoundingClientRect().width > m.clientWidth + 1;
+      })
       .map(m => {
         const style = getComputedStyle(m);
         m.scrollLeft = m.scrollWidth;

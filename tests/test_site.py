@@ -240,7 +240,7 @@ def test_previous_and_next_chapter_links_lead_there(visits, doc):
     the page before (or after) this one in the book's order?"""
     record = visits[doc]["desktop"]
     neighbours = {
-        which: [n["href"] for n in record["neighbours"] if which in n["text"]]
+        which: [n["href"] for n in record["neighbours"] if which in n["text"].lower()]
         for which in ("previous", "next")
     }
     for link in record["chapter_links"]:

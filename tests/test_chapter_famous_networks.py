@@ -120,3 +120,23 @@ def test_first_pool_question(glued):
     """Is AlexNet's first pool 27 wide with a field of 19?"""
     assert int(value(glued, "q1_pool1")) == (55 - 3) // 2 + 1
     assert int(value(glued, "q1_pool1_rf")) == 11 + 2 * 4
+
+
+def test_alexnet_2012_and_2014(glued, nets):
+    """Are the single-stream widths the built network's, and the two-GPU network of
+    2012 (96-256-384-384-256 filters, conv2, conv4 and conv5 in two groups) counted
+    by hand as the published 60,965,224 parameters?"""
+    convs = [m for m in nets["alex"].modules() if isinstance(m, nn.Conv2d)]
+    assert value(glued, "alex_widths") == ", ".join(str(c.out_channels) for c in convs)
+    assert value(glued, "alex_widths_2012") == "96, 256, 384, 384, 256"
+    by_hand = (
+        (96 * 3 * 11 * 11 + 96)
+        + (256 * 48 * 5 * 5 + 256)
+        + (384 * 256 * 3 * 3 + 384)
+        + (384 * 192 * 3 * 3 + 384)
+        + (256 * 192 * 3 * 3 + 256)
+        + (256 * 6 * 6 * 4096 + 4096)
+        + (4096 * 4096 + 4096)
+        + (4096 * 1000 + 1000)
+    )
+    assert number(glued, "alex_params_2012") == by_hand == 60_965_224

@@ -5,7 +5,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from convbook.digits import DigitsCNN
+from convbook.cpu_run import measure_all
+from convbook.digits import DigitsCNN, summarise
 from convbook.networks import (
     INCEPTION_TABLE,
     NETWORKS,
@@ -195,8 +196,11 @@ def test_mobilenet_depthwise_share(values):
 
 
 def test_digits(values):
-    """Are the digits runs' parameter counts right and their accuracies plausible?"""
+    """Are the digits runs' parameter counts right, with several seeds, enough epochs,
+    and a mean and standard deviation for each network?"""
     assert int(values["digits_test"]) == 450 and int(values["digits_train"]) == 1347
+    assert int(values["digits_seeds"]) >= 5 and int(values["digits_epochs"]) >= 15
+    assert int(values["digits_runs"]) == 4 * int(values["digits_seeds"])
     for kind in ("standard", "separable"):
         for width, tag in ((0.5, 5), (1.0, 10)):
             model = DigitsCNN(separable=kind == "separable", width=width)
@@ -204,19 +208,78 @@ def test_digits(values):
                 model
             )
             assert 75 < float(values[f"digits_{kind}_{tag}_acc"]) <= 100
+            assert 0 < float(values[f"digits_{kind}_{tag}_sd"]) < 25
     ratio = number(values["digits_standard_10_params"]) / number(
         values["digits_separable_10_params"]
     )
     assert values["digits_param_ratio"] == f"{ratio:.1f}"
+    assert float(values["digits_settle"]) < 2 and float(values["digits_train_min"]) > 95
+
+
+def test_digits_gap_words_follow_the_numbers(values):
+    """Does the text call the gap between the two kinds larger than the spread
+    between seeds exactly when it is?"""
+    for tag in (5, 10):
+        gap = abs(
+            float(values[f"digits_standard_{tag}_acc"])
+            - float(values[f"digits_separable_{tag}_acc"])
+        )
+        spread = max(
+            float(values[f"digits_standard_{tag}_sd"]),
+            float(values[f"digits_separable_{tag}_sd"]),
+        )
+        assert float(values[f"digits_gap_{tag}"]) == pytest.approx(gap, abs=0.11)
+        larger = values[f"digits_verdict_{tag}"].startswith("larger")
+        if abs(gap - spread) > 0.2:  # away from the rounding of the glued values
+            assert larger == (gap > spread)
+
+
+def test_summarise_seeds():
+    """Is a configuration's summary the mean and the sample standard deviation of its
+    seeds' final accuracies, with the mean curve?"""
+    runs = [
+        {
+            "params": 7,
+            "final_accuracy": a,
+            "test_accuracy": [0.5, a],
+            "train_accuracy": t,
+            "seconds": 1.0,
+        }
+        for a, t in ((0.9, 1.0), (0.8, 0.99), (1.0, 0.98))
+    ]
+    s = summarise(runs)
+    assert s["mean"] == pytest.approx(0.9) and s["sd"] == pytest.approx(0.1)
+    assert s["curve"] == pytest.approx([0.5, 0.9]) and s["train_min"] == 0.98
+    assert s["seeds"] == 3 and s["seconds"] == 3.0 and s["params"] == 7
 
 
 def test_cpu_section(values):
-    """Was the CPU timed on one thread, with FLOP ratio of the measured size?"""
+    """Was every network run at 224x224 on one thread, with the FLOP ratio and the
+    memory of VGG-16's gradients and momentum computed from the full-size networks?"""
     assert int(values["cpu_threads"]) == 1
-    vgg = forward_macs(on_meta(NETWORKS["VGG-16"], num_classes=10), size=64)
-    mob = forward_macs(on_meta(NETWORKS["MobileNet v1"], num_classes=10), size=64)
+    vgg = forward_macs(on_meta(NETWORKS["VGG-16"]))
+    mob = forward_macs(on_meta(NETWORKS["MobileNet v1"]))
     assert values["cpu_flops_ratio"] == f"{vgg / mob:.0f}"
-    assert float(values["cpu_mob_vs_vgg"]) > 0
+    weights = 4 * count_parameters(on_meta(NETWORKS["VGG-16"]))
+    assert values["cpu_vgg_weights_mib"] == f"{weights / 2**20:,.0f}"
+    assert values["cpu_vgg_two_weights_mib"] == f"{2 * weights / 2**20:,.0f}"
+    assert number(values["cpu_vgg_step_mib"]) > number(
+        values["cpu_vgg_two_weights_mib"]
+    )
+    assert float(values["cpu_vgg_step_s"]) > 0 and float(values["cpu_mob_vs_vgg"]) > 0
+
+
+def test_cpu_run_measures_in_a_fresh_process():
+    """Does a full-size measurement report the network's FLOPs and parameters, a
+    positive time and the memory that its forward pass added?"""
+    (record,) = measure_all([("MobileNet v1", "inference")], iters=1)
+    model = on_meta(NETWORKS["MobileNet v1"])
+    assert record["params"] == count_parameters(model)
+    assert record["flops_per_iter"] == 2 * forward_macs(model)
+    assert record["image_size"] == 224 and record["batch_size"] == 1
+    assert record["threads"] == 1 and record["seconds_per_iter"] > 0
+    # At least the largest layer output, 32 x 112 x 112 floats, was added.
+    assert record["peak_added_bytes"] >= 4 * 32 * 112 * 112
 
 
 def test_intensity(values):

@@ -17,8 +17,22 @@ from skimage.feature import peak_local_max
 from torch.utils.flop_counter import FlopCounterMode
 
 CHAPTER = "pooling"
-NAMES = ["camera", "coins", "moon", "text", "page", "brick", "grass", "gravel",
-         "astronaut", "coffee", "chelsea", "rocket", "clock", "immunohistochemistry"]
+NAMES = [
+    "camera",
+    "coins",
+    "moon",
+    "text",
+    "page",
+    "brick",
+    "grass",
+    "gravel",
+    "astronaut",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "clock",
+    "immunohistochemistry",
+]
 
 
 def number(text):
@@ -63,10 +77,13 @@ def grey_crop(name, n=168):
 
 def test_translation_tolerance(values):
     """Do 1-pixel shifts change max-pooled edge maps less, by the stated amounts?"""
-    pools = {"none": lambda f: f, "sub2": lambda f: f[::2, ::2],
-             "mean2": lambda f: blocks(f, 2).mean(-1),
-             "max2": lambda f: blocks(f, 2).max(-1),
-             "max4": lambda f: blocks(f, 4).max(-1)}
+    pools = {
+        "none": lambda f: f,
+        "sub2": lambda f: f[::2, ::2],
+        "mean2": lambda f: blocks(f, 2).mean(-1),
+        "max2": lambda f: blocks(f, 2).max(-1),
+        "max4": lambda f: blocks(f, 4).max(-1),
+    }
     changes = {k: [] for k in pools}
     for name in NAMES:
         img = grey_crop(name)
@@ -91,6 +108,7 @@ def test_translation_tolerance(values):
 
 def test_shift_curve(values):
     """Does the 4x4 max-pooled change grow from 1 to 4 pixels, as stated?"""
+
     def mean_change(shift, k):
         out = []
         for name in NAMES:
@@ -104,9 +122,52 @@ def test_shift_curve(values):
 
     for s in (1, 4):
         assert number(values[f"curve_max4_{s}"]) == pytest.approx(
-            mean_change(s, 4), abs=0.006)
+            mean_change(s, 4), abs=0.006
+        )
         assert number(values[f"curve_none_{s}"]) == pytest.approx(
-            mean_change(s, 1), abs=0.006)
+            mean_change(s, 1), abs=0.006
+        )
+
+
+def test_unchanged_outputs_count_only_live_ones(values):
+    """Is the share of 2x2 max-pooled outputs unchanged by a one-pixel shift taken
+    over the outputs that are non-zero in either map (not the ones zero in both)?"""
+    same, dead = [], []
+    for name in NAMES:
+        img = grey_crop(name)
+        p0 = blocks(edge_map(img, 0, 0), 2).max(-1)
+        p1 = blocks(edge_map(img, 0, 1), 2).max(-1)
+        live = (p0 != 0) | (p1 != 0)
+        same.append(((p0 == p1) & live).sum() / live.sum())
+        dead.append(1 - live.mean())
+    assert number(values["frac_unchanged"]) == pytest.approx(100 * np.mean(same), abs=1)
+    assert number(values["frac_dead"]) == pytest.approx(100 * np.mean(dead), abs=1)
+    assert np.mean(dead) > 0.05  # enough zeros that counting them would mislead
+
+
+def test_shift_curves_beyond_the_window(values):
+    """From a shift as wide as its window on, does each pooled map change the stated
+    share of the unpooled change: 2x2 almost as much, 4x4 clearly less?"""
+
+    def curve(k):
+        out = []
+        for shift in range(1, 9):
+            per_image = []
+            for name in NAMES:
+                img = grey_crop(name)
+                f0, f1 = edge_map(img, 0, 0), edge_map(img, 0, shift)
+                if k > 1:
+                    f0, f1 = blocks(f0, k).max(-1), blocks(f1, k).max(-1)
+                per_image.append(np.linalg.norm(f1 - f0) / np.linalg.norm(f0))
+            out.append(np.mean(per_image))
+        return np.array(out)
+
+    none = curve(1)
+    for k, start in ((2, 2), (4, 4)):
+        ratio = 100 * (curve(k) / none)[start - 1 :]
+        assert number(values[f"beyond_{k}_lo"]) == pytest.approx(ratio.min(), abs=1)
+        assert number(values[f"beyond_{k}_hi"]) == pytest.approx(ratio.max(), abs=1)
+    assert number(values["beyond_2_lo"]) > number(values["beyond_4_hi"])
 
 
 def test_counterexample(values):
@@ -127,13 +188,18 @@ def test_zone_plate_aliasing(values):
     yy, xx = np.mgrid[0:N, 0:N] - N / 2
     rings = 0.5 + 0.5 * np.cos(np.pi * (xx**2 + yy**2) / (2 * N))
     fine = np.hypot(xx, yy)[S // 2 :: S, S // 2 :: S] > 1.2 * N / S
-    outs = {"sample": rings[::S, ::S], "mean": blocks(rings, S).mean(-1),
-            "max": blocks(rings, S).max(-1)}
+    outs = {
+        "sample": rings[::S, ::S],
+        "mean": blocks(rings, S).mean(-1),
+        "max": blocks(rings, S).max(-1),
+    }
     for how, out in outs.items():
         assert number(values[f"zp_std_{how}"]) == pytest.approx(
-            out[fine].std(), abs=0.0006)
+            out[fine].std(), abs=0.0006
+        )
         assert number(values[f"zp_mean_{how}"]) == pytest.approx(
-            out[fine].mean(), abs=0.006)
+            out[fine].mean(), abs=0.006
+        )
     assert number(values["zp_std_gauss"]) < number(values["zp_std_mean"])
 
 
@@ -142,8 +208,11 @@ def test_stars_kept(values):
     sky = skimage.color.rgb2gray(skimage.data.hubble_deep_field())[300:556, 300:556]
     stars = peak_local_max(sky, min_distance=3, threshold_abs=0.5)
     assert number(values["n_stars"]) == len(stars)
-    outs = {"sample": sky[::4, ::4], "mean": blocks(sky, 4).mean(-1),
-            "max": blocks(sky, 4).max(-1)}
+    outs = {
+        "sample": sky[::4, ::4],
+        "mean": blocks(sky, 4).mean(-1),
+        "max": blocks(sky, 4).max(-1),
+    }
     for how, out in outs.items():
         kept = np.mean([out[r // 4, c // 4] > 0.5 for r, c in stars])
         assert number(values[f"kept_{how}"]) == round(100 * kept)
@@ -151,12 +220,16 @@ def test_stars_kept(values):
 
 def test_doubling_channels(values):
     """Are the VGG-stage activations, MACs and parameters as stated?"""
+
     def conv_stats(H, C):
         conv = torch.nn.Conv2d(C, C, 3, padding=1, device="meta")
         with FlopCounterMode(display=False) as counter:
             out = conv(torch.empty(1, C, H, H, device="meta"))
-        return (out.numel(), counter.get_total_flops() // 2,
-                sum(p.numel() for p in conv.parameters()))
+        return (
+            out.numel(),
+            counter.get_total_flops() // 2,
+            sum(p.numel() for p in conv.parameters()),
+        )
 
     act0, mac0, par0 = conv_stats(224, 64)
     act3, _, par3 = conv_stats(28, 512)
@@ -172,11 +245,14 @@ def test_doubling_channels(values):
 
 def test_global_average_pooling(values):
     """Are the flatten and GAP classifier counts those of nn.Linear?"""
+
     def count(m):
         return sum(p.numel() for p in m.parameters())
 
-    flat, gap = count(torch.nn.Linear(7 * 7 * 512, 1000)), count(
-        torch.nn.Linear(512, 1000))
+    flat, gap = (
+        count(torch.nn.Linear(7 * 7 * 512, 1000)),
+        count(torch.nn.Linear(512, 1000)),
+    )
     assert number(values["flat_params"]) == flat
     assert number(values["gap_params"]) == gap
     assert number(values["gap_ratio"]) == round(flat / gap)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html.parser
 import http.server
+import re
 import shutil
 import urllib.request
 from pathlib import Path
@@ -28,6 +29,12 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 # TeX that MathJax would have replaced, had it typeset the page.
 RAW_TEX = ("$$", "\\frac", "\\lfloor", "\\sum", "\\begin{", "\\text{", "\\times")
+# Markdown that the page shows as typed instead of rendering it: a table's rule row
+# (`|---|:--:|`, or the dashes turned into an em dash by smart quotes) and **bold**.
+RAW_MARKDOWN = {
+    "table rule": re.compile(r"\|\s*:?(-{3,}|[\u2013\u2014]+):?\s*\|"),
+    "bold": re.compile(r"\*\*[^*\s](?:[^*\n]*[^*\s])?\*\*"),
+}
 
 
 def _pages():
@@ -119,6 +126,9 @@ COLLECT = """() => {
   const prose = article.cloneNode(true);
   prose.querySelectorAll("pre, code, .highlight, .cell_output")
       .forEach(e => e.remove());
+  // What a reader sees as text, outputs included, without code.
+  const visible = article.cloneNode(true);
+  visible.querySelectorAll("pre, code, .highlight").forEach(e => e.remove());
   const links = (sel) => [...document.querySelectorAll(sel)].map(
       a => ({text: a.innerText.trim(), href: a.href}));
   return {
@@ -130,12 +140,30 @@ COLLECT = """() => {
     figures: document.querySelectorAll('figure img').length,
     math: document.querySelectorAll('mjx-container').length,
     prose: prose.innerText,
+    visible: visible.innerText,
     text: document.body.innerText,
     links: [...document.querySelectorAll('a[href]')].map(a => a.href)
         .filter(h => h.startsWith(location.origin)),
     downloads: links('.dropdown-download-buttons a'),
+    neighbours: links('.prev-next-area a'),
+    chapter_links: links('article a[href]').filter(
+        a => /(previous|next) chapter/i.test(a.text)),
     launch: links('.dropdown-launch-buttons a'),
     outputs: document.querySelectorAll('.cell_output').length,
+    wide_math: [...document.querySelectorAll(
+        'div.math mjx-container[display="true"], span.math')]
+      .filter(m => {  // the typeset formula, not MathJax's hidden copy, is wider
+        const shown = m.querySelector('mjx-math');
+        return shown && shown.getBoundingClientRect().width > m.clientWidth + 1;
+      })
+      .map(m => {
+        const style = getComputedStyle(m);
+        m.scrollLeft = m.scrollWidth;
+        const end = m.scrollLeft + m.clientWidth >= m.scrollWidth - 1;
+        m.scrollLeft = 0;
+        return {math: m.textContent.slice(0, 40), overflow: style.overflowX, end,
+                cue: style.backgroundAttachment.includes('local')};
+      }),
     overflow: document.documentElement.scrollWidth - window.innerWidth,
   };
 }"""
@@ -188,6 +216,53 @@ def test_math_is_typeset(visits, doc):
     assert left == []
     if "$" in _source(doc).read_text():
         assert record["math"] > 0
+
+
+def raw_markdown(text):
+    """The pieces of `text` that are Markdown syntax left unrendered."""
+    return [m.group() for rule in RAW_MARKDOWN.values() for m in rule.finditer(text)]
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_wide_math_scrolls_in_its_box(visits, doc):
+    """Does an equation wider than the text column (on a phone or a desktop) scroll
+    sideways within its own box to its end, with a shadow on the edge that hides
+    more of it, rather than being cut off?"""
+    for record in visits[doc].values():
+        for math in record["wide_math"]:
+            assert math["overflow"] in ("auto", "scroll"), math
+            assert math["end"] and math["cue"], math
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_previous_and_next_chapter_links_lead_there(visits, doc):
+    """Does a link that says "the previous chapter" (or "the next chapter") lead to
+    the page before (or after) this one in the book's order?"""
+    record = visits[doc]["desktop"]
+    neighbours = {
+        which: [n["href"] for n in record["neighbours"] if which in n["text"].lower()]
+        for which in ("previous", "next")
+    }
+    for link in record["chapter_links"]:
+        which = "previous" if "previous" in link["text"].lower() else "next"
+        assert [link["href"].split("#")[0]] == neighbours[which], link
+
+
+def test_raw_markdown_is_detected():
+    """Does the check below catch a table and bold text shown as typed, and only
+    those?"""
+    assert raw_markdown("| a | b |\n|---|---:|\n| 1 | 2 |") == ["|---|"]
+    assert raw_markdown("| a | b | |\u2014|\u2014| | 1 |") == ["|\u2014|"]
+    assert raw_markdown("a **strong** claim") == ["**strong**"]
+    assert raw_markdown("x ** 2 and y ** 3; a | b | c; 2 * 3 * 4") == []
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_markdown_is_rendered(visits, doc):
+    """Is the page's Markdown rendered, its outputs included: no table shown as rows
+    of pipes, no **bold** shown with its asterisks?"""
+    for record in visits[doc].values():
+        assert raw_markdown(record["visible"]) == []
 
 
 @pytest.mark.parametrize("doc", PAGES)

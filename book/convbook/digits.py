@@ -110,7 +110,7 @@ def train(model, data, epochs=6, batch_size=64, lr=5e-3, seed=0) -> dict:
 
     Returns:
     - a dict with params, train_loss (mean per epoch), test_accuracy (per epoch),
-      final_accuracy and seconds (of training)
+      final_accuracy, train_accuracy (at the end) and seconds (of training)
     """
     x_train, x_test, y_train, y_test = data
     generator = torch.Generator().manual_seed(seed)
@@ -132,11 +132,13 @@ def train(model, data, epochs=6, batch_size=64, lr=5e-3, seed=0) -> dict:
             losses.append(loss.item())
         history["train_loss"].append(float(np.mean(losses)))
         history["test_accuracy"].append(accuracy(model, x_test, y_test))
+    seconds = time.perf_counter() - start
     return {
         "params": sum(p.numel() for p in model.parameters()),
         **history,
         "final_accuracy": history["test_accuracy"][-1],
-        "seconds": time.perf_counter() - start,
+        "train_accuracy": accuracy(model, x_train, y_train),
+        "seconds": seconds,
     }
 
 
@@ -145,3 +147,29 @@ def run(separable: bool, width: float = 1.0, epochs: int = 6, seed: int = 0) -> 
     torch.manual_seed(seed)
     model = DigitsCNN(separable=separable, width=width)
     return train(model, load_data(seed=seed), epochs=epochs, seed=seed)
+
+
+def summarise(results: list[dict]) -> dict:
+    """Mean and sample standard deviation over seeds of one configuration's runs.
+
+    Inputs:
+    - results: ``run``'s results for the same network, one per seed
+
+    Returns:
+    - a dict with params, seeds, curves (each seed's test accuracy after each
+      epoch), curve (their mean),
+      mean and sd (of the final test accuracy), train_min (the lowest final
+      training accuracy) and seconds (all runs together)
+    """
+    final = np.array([r["final_accuracy"] for r in results])
+    curves = np.array([r["test_accuracy"] for r in results])
+    return {
+        "params": results[0]["params"],
+        "seeds": len(results),
+        "curves": curves.tolist(),
+        "curve": curves.mean(axis=0).tolist(),
+        "mean": float(final.mean()),
+        "sd": float(final.std(ddof=1)),
+        "train_min": min(r["train_accuracy"] for r in results),
+        "seconds": sum(r["seconds"] for r in results),
+    }

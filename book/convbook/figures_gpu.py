@@ -1,4 +1,4 @@
-"""Tables and figures of the chapter on the famous networks run in full."""
+"""Tables and figures of the chapter that counts the five networks and runs them."""
 
 from __future__ import annotations
 
@@ -131,45 +131,82 @@ def plot_receptive_fields(tables: dict, ax, image_size: int = 224) -> None:
     ax.grid(alpha=0.3)
 
 
-def plot_digits(results: dict, axes) -> None:
-    """Test accuracy against parameters, and test accuracy per epoch.
+def plot_digits(summaries: dict, axes) -> None:
+    """Final test accuracy against parameters, and test accuracy per epoch.
 
-    ``results`` maps a label such as ``("separable", 0.5)`` to ``digits.run``'s dict.
+    ``summaries`` maps a label such as ``("separable", 0.5)`` to
+    ``digits.summarise``'s dict. Left: the mean over seeds with a bar of one
+    standard deviation each way. Right: the mean curve over seeds, shaded one
+    standard deviation each way.
     """
     colors = {"standard": "#4e79a7", "separable": "#f28e2b"}
-    for (kind, width), r in results.items():
-        axes[0].scatter(
-            r["params"],
-            100 * r["final_accuracy"],
-            s=60 + 60 * width,
+    for (kind, width), s in summaries.items():
+        label = f"{kind}, width {width}"
+        axes[0].errorbar(
+            s["params"],
+            100 * s["mean"],
+            yerr=100 * s["sd"],
+            fmt="o" if width == 1 else "s",
             color=colors[kind],
+            capsize=4,
+            markersize=5 + 3 * width,
         )
         axes[0].annotate(
-            f"{kind}, width {width}",
-            (r["params"], 100 * r["final_accuracy"]),
+            label,
+            (s["params"], 100 * s["mean"]),
             textcoords="offset points",
-            xytext=(6, 4),
+            xytext=(8, -12),
             fontsize=9,
         )
-        epochs = np.arange(1, len(r["test_accuracy"]) + 1)
-        style = "o-" if width == 1 else "s--"
-        axes[1].plot(
-            epochs,
-            100 * np.array(r["test_accuracy"]),
-            style,
-            color=colors[kind],
-            label=f"{kind}, width {width}",
+        curves = 100 * np.array(s["curves"])
+        mean, sd = curves.mean(axis=0), curves.std(axis=0, ddof=1)
+        epochs = np.arange(1, len(mean) + 1)
+        style = "-" if width == 1 else "--"
+        axes[1].plot(epochs, mean, style, color=colors[kind], label=label)
+        axes[1].fill_between(
+            epochs, mean - sd, mean + sd, color=colors[kind], alpha=0.15
         )
     axes[0].set_xscale("log")
-    axes[0].margins(x=0.25, y=0.1)
+    axes[0].margins(x=0.3, y=0.15)
     axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[1].set_ylim(bottom=max(0, axes[1].get_ylim()[0]))
     axes[0].set_xlabel("parameters")
-    axes[0].set_ylabel("test accuracy (%)")
+    axes[0].set_ylabel("final test accuracy (%)")
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("test accuracy (%)")
-    axes[1].legend(fontsize=9)
+    axes[1].legend(fontsize=9, loc="lower right")
     for ax in axes:
         ax.grid(alpha=0.3)
+
+
+CPU_HEADERS = (
+    "network",
+    "parameters",
+    "forward pass (s)",
+    "its memory (MiB)",
+    "training step (s)",
+    "its memory (MiB)",
+    "GFLOP/s (forward, step)",
+)
+
+
+def cpu_table_markdown(records: list[dict]) -> str:
+    """A Markdown table of ``convbook.cpu_run`` records: one row per network, its
+    forward pass and its training step side by side."""
+    by = {(r["network"], r["mode"]): r for r in records}
+    lines = ["| " + " | ".join(CPU_HEADERS) + " |"]
+    lines.append("|:--|" + "--:|" * (len(CPU_HEADERS) - 1))
+    for network in dict.fromkeys(r["network"] for r in records):
+        fwd, step = by[network, "inference"], by[network, "train"]
+        cells = [network, f"{fwd['params']:,}"]
+        for r in (fwd, step):
+            cells += [
+                f"{r['seconds_per_iter']:.2f}",
+                f"{r['peak_added_bytes'] / 2**20:,.0f}",
+            ]
+        cells.append(f"{fwd['gflops_per_s']:.0f}, {step['gflops_per_s']:.0f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def plot_throughput(records: list[dict], axes, title: str = "") -> None:
@@ -258,3 +295,28 @@ def gpu_summary_markdown(result: dict) -> str:
     if failed:
         lines.append(f" {len(failed)} settings failed (e.g. out of memory).")
     return "\n".join(lines)
+
+
+def plot_cpu_run(records: list[dict], axes) -> None:
+    """Seconds and added memory of each network's forward pass and training step,
+    from ``convbook.cpu_run`` records; bars side by side, log scales."""
+    networks = list(dict.fromkeys(r["network"] for r in records))
+    by = {(r["network"], r["mode"]): r for r in records}
+    x = np.arange(len(networks))
+    modes = {
+        "inference": ("forward pass", "#4e79a7"),
+        "train": ("training step", "#e15759"),
+    }
+    for ax, key, scale, label in [
+        (axes[0], "seconds_per_iter", 1, "seconds per image"),
+        (axes[1], "peak_added_bytes", 2**20, "memory added (MiB)"),
+    ]:
+        for i, (mode, (name, color)) in enumerate(modes.items()):
+            heights = [by[n, mode][key] / scale for n in networks]
+            ax.bar(x + (i - 0.5) * 0.4, heights, 0.4, label=name, color=color)
+        ax.set_xticks(x, networks, rotation=15)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_ylabel(label)
+        ax.grid(axis="y", alpha=0.3, which="both")
+    axes[0].legend(fontsize=9)

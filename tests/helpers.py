@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import html
 import re
 from pathlib import Path
 
@@ -115,3 +116,13 @@ def losing_cells(features, broken):
         for gid, names in features.items()
         if names & set(broken) or ("basic" in broken and names != {"invalid_args"})
     }
+
+
+def part_features(features, prefix):
+    """The cells (and their features) of one part: grade_ids starting with prefix."""
+    return {gid: names for gid, names in features.items() if gid.startswith(prefix)}
+
+
+def feedback_text(result, student, notebook):
+    """A feedback page as the student reads it: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", result.feedback(student, notebook)))

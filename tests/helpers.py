@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import html
 import re
 from pathlib import Path
 
@@ -68,3 +70,59 @@ def edited(source, *changes):
 def lost(result, student):
     """The graded cells where a student scored less than the maximum."""
     return {k for k, (got, top) in result.scores[student].items() if got < top}
+
+
+_FEATURE = re.compile(r'^feature (\w+): "(.+)"$')
+
+
+def cell_docstring(cell):
+    """(summary, {feature: quoted task text}, other lines) of a graded test cell.
+
+    The docstring that opens a graded test cell is its one-line summary, then
+    one line per feature that the cell exercises, of the form
+    ``feature <name>: "<text quoted verbatim from the task>"``.
+    """
+    doc = ast.get_docstring(ast.parse(cell.source)) or ""
+    summary, *rest = doc.splitlines() or [""]
+    features, other = {}, []
+    for line in rest:
+        match = _FEATURE.match(line.strip())
+        if match:
+            features[match[1]] = match[2]
+        elif line.strip():
+            other.append(line)
+    return summary, features, other
+
+
+def cell_features(assignment, notebook):
+    """{grade_id: set of feature names} of a solution notebook's graded cells."""
+    nb = nbformat.read(SOLUTIONS / assignment / notebook, as_version=4)
+    return {
+        grade_id(c): set(cell_docstring(c)[1])
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
+def losing_cells(features, broken):
+    """The cells that a mistake breaking the features `broken` must cost.
+
+    A cell loses points when it exercises a broken feature; a mistake in the
+    basic case (a flipped kernel, a missing +1) breaks every cell that checks
+    a value, that is every cell but those that only check refusals.
+    """
+    return {
+        gid
+        for gid, names in features.items()
+        if names & set(broken) or ("basic" in broken and names != {"invalid_args"})
+    }
+
+
+def part_features(features, prefix):
+    """The cells (and their features) of one part: grade_ids starting with prefix."""
+    return {gid: names for gid, names in features.items() if gid.startswith(prefix)}
+
+
+def feedback_text(result, student, notebook):
+    """A feedback page as the student reads it: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", result.feedback(student, notebook)))

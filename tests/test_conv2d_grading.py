@@ -1,153 +1,126 @@
 """Assignment 02-conv2d through the real nbgrader CLI.
 
-Every student but alice (the reference solution) and bob (the untouched exercise)
-makes one diagnosed mistake in conv2d_naive and another in conv2d; the two
-functions are graded by independent cells, so each mistake costs only its own
-points. The wrong functions wrap the reference solution, renamed, with the
-mistake added around it.
+Every diagnosed mistake is made by one student, in both conv2d_naive and conv2d
+(a mistake in the helpers that both use, or the same wrapper around each), and
+nothing else: it must cost exactly the cells, of both parts, whose docstrings
+name the feature it breaks, and the feedback must name it.
 """
-
-import html
-import re
 
 import nbformat
 import pytest
 
 from course import grade_class
-from helpers import SOLUTIONS, solution_sources
+from helpers import (
+    SOLUTIONS,
+    cell_features,
+    edited,
+    feedback_text,
+    losing_cells,
+    lost,
+    solution_sources,
+)
 
 A, NB = "02-conv2d", "conv2d.ipynb"
 SIGNATURE = "(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):"
-_SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
+SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
+FEATURES = cell_features(A, NB)
+ARGS = "x, weight, bias, stride, padding, dilation, groups"
 
 
-def wrong(name, body):
-    """A cell defining `name` as the reference solution with a mistake (body)."""
-    reference = _SOURCES[name].replace(f"def {name}(", f"def right_{name}(")
-    return f"{reference}\n\n\ndef {name}{SIGNATURE}\n{body}"
+def wrapped(body):
+    """Both functions as the reference solution, renamed, with `body` around it.
+
+    In `body`, `right` stands for the reference function.
+    """
+    cells = {}
+    for name in ("conv2d_naive", "conv2d"):
+        reference = SOURCES[name].replace(f"def {name}(", f"def right_{name}(")
+        code = body.replace("right(", f"right_{name}(")
+        cells[name] = f"{reference}\n\n\ndef {name}{SIGNATURE}\n{code}"
+    return cells
 
 
-def both(naive_body, conv2d_body):
-    return {
-        "conv2d_naive": wrong("conv2d_naive", naive_body),
-        "conv2d": wrong("conv2d", conv2d_body),
-    }
+def helpers_edited(*changes):
+    """The helpers that both functions use, with a mistake."""
+    return {"conv2d_helpers": edited(SOURCES["conv2d_helpers"], *changes)}
 
 
-RIGHT_NAIVE = """\
-    return right_conv2d_naive(x, weight, bias, stride, padding, dilation, groups)
-"""
+PADS = "pads = padding_2d(padding, (kh, kw), stride, dilation)\n"
+INT_PADS = "return (ph, ph), (pw, pw)"
+SAME = "return tuple((t // 2, t - t // 2) for t in totals)"
+# student: (solution cells, features broken, diagnosis)
 STUDENTS = {
-    "carol": both(
-        # dilation ignored / kernel flipped (a true convolution)
-        "    return right_conv2d_naive(x, weight, bias, stride, padding, 1, groups)",
-        "    w = weight[..., ::-1, ::-1]\n"
-        "    return right_conv2d(x, w, bias, stride, padding, dilation, groups)",
+    "flipped": (
+        wrapped(
+            "    weight = np.asarray(weight)[..., ::-1, ::-1]\n"
+            f"    return right({ARGS})"
+        ),
+        {"basic"},
+        "the kernel is flipped",
     ),
-    "dan": both(
-        # padding ignored / stride ignored
-        "    return right_conv2d_naive(x, weight, bias, stride, 0, dilation, groups)",
-        "    return right_conv2d(x, weight, bias, 1, padding, dilation, groups)",
+    "stride": (
+        helpers_edited((PADS, PADS + "    stride = (1, 1)\n")),
+        {"stride"},
+        "the stride is ignored",
     ),
-    "erin": both(
-        # bias not added / padding added at the bottom and right only
-        "    return right_conv2d_naive(x, weight, None, stride, padding, dilation, "
-        "groups)",
-        "    if not isinstance(padding, str):\n"
-        "        ph, pw = (tuple(padding) * 2 if isinstance(padding, tuple) "
-        "else (padding, padding))[:2]\n"
-        "        x = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(0, ph), (0, pw)])\n"
-        "        padding = 0\n"
-        "    return right_conv2d(x, weight, bias, stride, padding, dilation, groups)",
+    "dilation": (
+        helpers_edited((PADS, PADS + "    dilation = (1, 1)\n")),
+        {"dilation"},
+        "the dilation is ignored",
     ),
-    "frank": both(
-        # groups ignored / channels last
-        "    x = x[..., : weight.shape[1], :, :]\n"
-        "    return right_conv2d_naive(x, weight, bias, stride, padding, dilation, 1)",
-        "    y = right_conv2d(x, weight, bias, stride, padding, dilation, groups)\n"
-        "    return np.moveaxis(y, -3, -1)",
+    "padding": (
+        helpers_edited((INT_PADS, "return (0, 0), (0, 0)")),
+        {"padding"},
+        "the padding is ignored",
     ),
-    "grace": both(
-        # calls PyTorch / 'same' with the extra zero at the top and left
-        "    import torch\n"
-        "    import torch.nn.functional as F\n"
-        "    t = [None if a is None else torch.from_numpy(np.asarray(a))\n"
-        "         for a in (x, weight, bias)]\n"
-        "    return F.conv2d(*t, stride, padding, dilation, groups).numpy()",
-        "    if isinstance(padding, str) and padding == 'same':\n"
-        "        kh, kw = weight.shape[2:]\n"
-        "        dh, dw = (dilation, dilation) if isinstance(dilation, int) "
-        "else (tuple(dilation) * 2)[:2]\n"
-        "        th, tw = dh * (kh - 1), dw * (kw - 1)\n"
-        "        widths = [(th - th // 2, th // 2), (tw - tw // 2, tw // 2)]\n"
-        "        x = np.pad(x, [(0, 0)] * (x.ndim - 2) + widths)\n"
-        "        padding = 0\n"
-        "    return right_conv2d(x, weight, bias, stride, padding, dilation, groups)",
+    "left": (
+        helpers_edited((INT_PADS, "return (ph, 0), (pw, 0)")),
+        {"padding"},
+        "the padding is applied on the left side only",
     ),
-    "heidi": both(
-        RIGHT_NAIVE,
-        # groups ignored: only the first group's input channels
-        "    x = x[..., : weight.shape[1], :, :]\n"
-        "    return right_conv2d(x, weight, bias, stride, padding, dilation, 1)",
+    "right": (
+        helpers_edited((INT_PADS, "return (0, ph), (0, pw)")),
+        {"padding"},
+        "the padding is applied on the right side only",
     ),
-}
-
-# For each student: cells that must keep full marks, cells that must score 0,
-# and the diagnoses that the feedback must show.
-EXPECT = {
-    "carol": (
-        ["conv2d_naive_basic", "conv2d_naive_stride", "conv2d_naive_padding"],
-        ["conv2d_naive_dilation", "conv2d_basic", "conv2d_stride", "conv2d_forms"],
-        ["the dilation is ignored", "the kernel is flipped"],
+    "bias": (
+        wrapped("    return right(x, weight, None, stride, padding, dilation, groups)"),
+        {"bias"},
+        "the bias is not added",
     ),
-    "dan": (
-        ["conv2d_naive_basic", "conv2d_naive_stride", "conv2d_basic"],
-        ["conv2d_naive_padding", "conv2d_stride"],
-        ["the padding is ignored", "the stride is ignored"],
+    "groups": (
+        # The arguments are checked with groups, the output computed without.
+        wrapped(
+            "    x, weight = np.asarray(x), np.asarray(weight)\n"
+            "    conv2d_setup(x, weight, bias, stride, padding, dilation, groups)\n"
+            "    x = x[..., : weight.shape[1], :, :]\n"
+            "    return right(x, weight, bias, stride, padding, dilation, 1)"
+        ),
+        {"groups"},
+        "groups is ignored",
     ),
-    "erin": (
-        ["conv2d_basic", "conv2d_stride"],
-        ["conv2d_naive_basic", "conv2d_padding"],
-        ["the bias is not added", "the padding is applied on the right side only"],
+    "same_start": (
+        helpers_edited((SAME, "return tuple((t - t // 2, t // 2) for t in totals)")),
+        {"same_padding"},
+        "padding='same' with an even kernel puts the extra zero at the start",
     ),
-    "frank": (
-        ["conv2d_naive_basic", "conv2d_naive_stride", "conv2d_naive_padding"],
-        ["conv2d_naive_groups", "conv2d_basic", "conv2d_stride"],
-        ["groups is ignored", "the channel axis is in the wrong place"],
+    "same_ceil": (
+        helpers_edited((SAME, "return tuple((t - t // 2,) * 2 for t in totals)")),
+        {"same_padding"},
+        "padding='same' with an even kernel pads D(K-1)/2 rounded up on both sides",
     ),
-    "grace": (
-        ["conv2d_basic", "conv2d_stride", "conv2d_padding", "conv2d_groups"],
-        ["conv2d_naive_basic", "conv2d_naive_stride", "conv2d_forms"],
-        [
-            "must be written in NumPy, so this part scores zero",
-            "padding='same' with an even kernel puts the extra zero at the start",
-        ],
-    ),
-    "heidi": (
-        [
-            "conv2d_naive_basic",
-            "conv2d_naive_groups",
-            "conv2d_basic",
-            "conv2d_stride",
-            "conv2d_padding",
-            "conv2d_dilation",
-        ],
-        ["conv2d_groups", "conv2d_forms"],
-        ["groups is ignored"],
+    "channels_last": (
+        wrapped(f"    return np.moveaxis(right({ARGS}), -3, -1)"),
+        {"basic"},
+        "the channel axis is in the wrong place",
     ),
 }
-
-_TAG = re.compile(r"<[^>]+>")
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return grade_class(tmp_path_factory.mktemp("course"), A, NB, STUDENTS)[1]
-
-
-def feedback_text(result, student):
-    """The feedback page as the student reads it: tags removed, entities decoded."""
-    return html.unescape(_TAG.sub("", result.feedback(student, NB)))
+    students = {student: cells for student, (cells, _, _) in STUDENTS.items()}
+    return grade_class(tmp_path_factory.mktemp("course"), A, NB, students)[1]
 
 
 def test_solution_gets_full_marks(graded):
@@ -168,15 +141,28 @@ def test_untouched_exercise_scores_zero(graded):
     assert graded.max_total("bob") == 14
 
 
-@pytest.mark.parametrize("student", sorted(EXPECT))
-def test_mistake_costs_its_points_and_is_named(graded, student):
-    """Does each mistake lose its own cells, keep the others, and get diagnosed?"""
-    keep, lose, diagnoses = EXPECT[student]
-    scores = graded.scores[student]
-    assert {gid: scores[gid] for gid in keep} == {
-        gid: (scores[gid][1], scores[gid][1]) for gid in keep
-    }
-    assert {gid: scores[gid][0] for gid in lose} == dict.fromkeys(lose, 0)
-    text = feedback_text(graded, student)
-    for message in diagnoses:
-        assert message in text, message
+@pytest.mark.parametrize("student", sorted(STUDENTS))
+def test_mistake_costs_exactly_its_features_cells(graded, student):
+    """Does each mistake cost exactly the cells of the feature it breaks, named?"""
+    _, broken, diagnosis = STUDENTS[student]
+    assert lost(graded, student) == losing_cells(FEATURES, broken)
+    assert f"likely mistake: {diagnosis}" in feedback_text(graded, student, NB)
+
+
+def test_calling_pytorch_scores_zero_for_that_part(tmp_path):
+    """Does a conv2d_naive that calls PyTorch score zero for its part only?"""
+    torch_call = (
+        "def conv2d_naive" + SIGNATURE + "\n"
+        "    import torch\n"
+        "    import torch.nn.functional as F\n"
+        "    t = [None if a is None else torch.from_numpy(np.asarray(a))\n"
+        "         for a in (x, weight, bias)]\n"
+        "    return F.conv2d(*t, stride, padding, dilation, groups).numpy()\n"
+    )
+    students = {"grace": {"conv2d_naive": torch_call}}
+    result = grade_class(tmp_path, A, NB, students)[1]
+    naive = {gid for gid in FEATURES if gid.startswith("conv2d_naive_")}
+    assert lost(result, "grace") == naive
+    assert all(result.scores["grace"][gid][0] == 0 for gid in naive)
+    text = feedback_text(result, "grace", NB)
+    assert "must be written in NumPy, so this part scores zero" in text

@@ -1,58 +1,96 @@
-"""Assignment 06-receptive-field through the real nbgrader CLI."""
+"""Assignment 06-receptive-field through the real nbgrader CLI.
+
+Every diagnosed mistake is made by a student whose notebook has at most one
+mistake per function (the three parts' cells call one function each): each
+costs exactly the cells of its part whose docstrings name the feature it
+breaks, and the feedback names it.
+"""
 
 import nbformat
 import pytest
 
 from course import grade_class
-from helpers import SOLUTIONS, edited, lost, solution_sources
+from helpers import (
+    SOLUTIONS,
+    cell_features,
+    edited,
+    feedback_text,
+    losing_cells,
+    lost,
+    part_features,
+    solution_sources,
+)
 
 A, NB = "06-receptive-field", "receptive-field.ipynb"
-SOLUTIONS_BY_ID = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
-RF_CELLS = {
-    "receptive_field_stride1",
-    "receptive_field_strides",
-    "receptive_field_dilation",
-    "receptive_field_forms",
+SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
+FEATURES = cell_features(A, NB)
+PARTS = {
+    part: part_features(FEATURES, part + "_")
+    for part in ("receptive_field", "count_parameters", "count_macs")
 }
 
-
-def mistake(grade_id, old, new):
-    """A solution cell with one line changed: a student's mistake."""
-    return edited(SOLUTIONS_BY_ID[grade_id], (old, new))
-
-
 RF_LINE = "rf += d * (k - 1) * jump"
+KERNEL = "kh, kw = (int(k) for k in np.broadcast_to(kernel_size, 2))"
+INT_KERNEL = "kh, kw = (kernel_size, 1) if np.ndim(kernel_size) == 0 else kernel_size"
+OUTPUT = "oh, ow = (int(n) for n in np.broadcast_to(output_size, 2))"
+INT_OUTPUT = "oh, ow = (output_size, 1) if np.ndim(output_size) == 0 else output_size"
+GROUPS = ("(c_in // groups) * kh", "c_in * kh")
+# Per part, (edits of the solution, features broken, diagnosis) per mistake.
+MISTAKES = {
+    "receptive_field": [
+        ([(RF_LINE, "rf += d * (k - 1)")], {"stride"}, "the jump is forgotten"),
+        (
+            [(RF_LINE + "\n        jump *= s", "jump *= s\n        " + RF_LINE)],
+            {"stride"},
+            "the jump includes the layer's own stride",
+        ),
+        (
+            [(RF_LINE, "rf += (k - 1) * jump")],
+            {"dilation"},
+            "the dilation is ignored",
+        ),
+    ],
+    "count_parameters": [
+        ([(" + (c_out if bias else 0)", "")], {"basic"}, "the bias is forgotten"),
+        (
+            [(" + (c_out if bias else 0)", " + c_out")],
+            {"no_bias"},
+            "the bias is counted although bias=False",
+        ),
+        ([GROUPS], {"groups"}, "groups is ignored"),
+        (
+            [(KERNEL, INT_KERNEL)],
+            {"basic"},
+            "an int kernel_size K means a K x K kernel",
+        ),
+    ],
+    "count_macs": [
+        ([GROUPS], {"groups"}, "groups is ignored"),
+        ([("return c_out", "return 2 * c_out")], {"basic"}, "this counts FLOPs"),
+        (
+            [(KERNEL, INT_KERNEL), (OUTPUT, INT_OUTPUT)],
+            {"basic"},
+            "an int kernel_size K means a K x K kernel, and an int output_size S",
+        ),
+    ],
+}
+# Student i makes mistake i of each part that has one.
 STUDENTS = {
-    # the jump forgotten
-    "carol": {
-        "receptive_field": mistake("receptive_field", RF_LINE, "rf += d * (k - 1)")
-    },
-    # dilation ignored; the bias forgotten; groups ignored in the MACs
-    "dave": {
-        "receptive_field": mistake("receptive_field", RF_LINE, "rf += (k - 1) * jump"),
-        "count_parameters": mistake(
-            "count_parameters", " + (c_out if bias else 0)", ""
-        ),
-        "count_macs": mistake("count_macs", "(c_in // groups) * kh", "c_in * kh"),
-    },
-    # the layer's own stride in its jump; groups ignored in the parameters; FLOPs
-    "erin": {
-        "receptive_field": mistake(
-            "receptive_field",
-            RF_LINE + "\n        jump *= s",
-            "jump *= s\n        " + RF_LINE,
-        ),
-        "count_parameters": mistake(
-            "count_parameters", "(c_in // groups) * kh", "c_in * kh"
-        ),
-        "count_macs": mistake("count_macs", "return c_out", "return 2 * c_out"),
-    },
+    f"s{i}": {part: found[i] for part, found in MISTAKES.items() if i < len(found)}
+    for i in range(max(map(len, MISTAKES.values())))
 }
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return grade_class(tmp_path_factory.mktemp("course"), A, NB, STUDENTS)[1]
+    students = {
+        student: {
+            part: edited(SOURCES[part], *edits)
+            for part, (edits, _, _) in mistakes.items()
+        }
+        for student, mistakes in STUDENTS.items()
+    }
+    return grade_class(tmp_path_factory.mktemp("course"), A, NB, students)[1]
 
 
 def test_solution_gets_full_marks(graded):
@@ -65,35 +103,13 @@ def test_untouched_exercise_scores_zero(graded):
     assert graded.total("bob") == 0
 
 
-def test_jump_forgotten(graded):
-    """Does forgetting the jump lose the strided stacks only, and say why?"""
-    assert lost(graded, "carol") == RF_CELLS - {"receptive_field_stride1"}
-    assert "likely mistake: the jump is forgotten" in graded.feedback("carol", NB)
-
-
-def test_dilation_bias_and_groups(graded):
-    """Do ignored dilation, a forgotten bias and ignored groups cost their parts?"""
-    assert lost(graded, "dave") == {
-        "receptive_field_dilation",
-        "receptive_field_forms",
-        "count_parameters_basic",
-        "count_parameters_groups",
-        "count_macs_groups",
-    }
-    feedback = graded.feedback("dave", NB)
-    assert "likely mistake: the dilation is ignored" in feedback
-    assert "likely mistake: the bias is forgotten" in feedback
-    assert "likely mistake: groups is ignored" in feedback
-
-
-def test_own_stride_groups_and_flops(graded):
-    """Do the own stride in the jump, ignored groups and FLOPs cost their parts?"""
-    assert lost(graded, "erin") == RF_CELLS - {"receptive_field_stride1"} | {
-        "count_parameters_groups",
-        "count_macs_basic",
-        "count_macs_groups",
-    }
-    feedback = graded.feedback("erin", NB)
-    assert "likely mistake: the jump includes the layer" in feedback
-    assert "likely mistake: groups is ignored" in feedback
-    assert "likely mistake: this counts FLOPs, not MACs" in feedback
+@pytest.mark.parametrize("student", sorted(STUDENTS))
+def test_mistake_costs_exactly_its_features_cells(graded, student):
+    """Does each mistake cost exactly the cells of the feature it breaks, named?"""
+    expected = set()
+    for part, (_, broken, _) in STUDENTS[student].items():
+        expected |= losing_cells(PARTS[part], broken)
+    assert lost(graded, student) == expected
+    text = feedback_text(graded, student, NB)
+    for _, _, diagnosis in STUDENTS[student].values():
+        assert f"likely mistake: {diagnosis}" in text

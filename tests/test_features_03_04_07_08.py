@@ -6,9 +6,9 @@ then one line per feature that the cell (visible and hidden part) exercises:
     feature <name>: "<text quoted verbatim from the task>"
 
 The quote, whitespace-normalised, must appear in a markdown cell of the
-released notebook or in the docstring of a solution cell: the sentence of the
-task that asks for the feature. The grading tests use `features` to say which
-cells a mistake may cost.
+released notebook or in a docstring that the released solution cells keep:
+the sentence of the task that asks for the feature. The grading tests use
+`features` to say which cells a mistake may cost.
 """
 
 from __future__ import annotations
@@ -63,18 +63,14 @@ def cells_with(assignment, feature, among=None):
 
 
 def _task_text(assignment):
-    """The released markdown and the solution cells' docstrings, normalised."""
-    name = NOTEBOOKS[assignment]
-    parts = [
-        c.source
-        for c in nbformat.read(EXERCISES / assignment / name, as_version=4).cells
-        if c.cell_type == "markdown"
-    ]
-    source = nbformat.read(SOLUTIONS / assignment / name, as_version=4)
-    for cell in source.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            tree = ast.parse(cell.source)
-            for node in ast.walk(tree):
+    """What students read: the released markdown and function docstrings."""
+    released = nbformat.read(EXERCISES / assignment / NOTEBOOKS[assignment], 4)
+    parts = []
+    for cell in released.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        elif cell.metadata.get("nbgrader", {}).get("solution"):
+            for node in ast.walk(ast.parse(cell.source)):
                 if isinstance(node, ast.FunctionDef):
                     parts.append(ast.get_docstring(node) or "")
     return " ".join(" ".join(parts).split())

@@ -126,14 +126,31 @@ def describe_mismatch(got, expected, out_dtype):
     if not isinstance(got, np.ndarray):
         return [f"expected a NumPy array, got {kind_of(got)}"]
     lines = []
-    if not _same_dtype(got.dtype, np.dtype(out_dtype)):
+    if expected.dtype.kind in "iu":  # indices (max pooling's return_indices)
+        if got.dtype.kind not in "iu":
+            lines.append(f"expected an integer array (indices), got {got.dtype}")
+    elif not _same_dtype(got.dtype, np.dtype(out_dtype)):
         want = np.dtype(out_dtype)
         lines.append(f"expected dtype {want} (the input's), got {got.dtype}")
     if got.shape != expected.shape:
         return lines + _shape_lines(got, expected)
-    if got.size and not close(got, expected, out_dtype):
+    if expected.dtype.kind in "iu":
+        if not lines and not np.array_equal(got, expected):
+            lines += _index_lines(got, expected)
+    elif got.size and not close(got, expected, out_dtype):
         lines += _value_lines(got, expected, out_dtype)
     return lines or None
+
+
+def _index_lines(got, expected):
+    """Integer outputs (indices) must be equal, not close."""
+    bad = got != expected
+    where = tuple(int(i) for i in np.argwhere(bad)[0])
+    return [
+        f"shape {expected.shape} is right, but {int(bad.sum())} of {bad.size} "
+        "indices differ from PyTorch's",
+        f"first at index {where}: expected {expected[where]}, got {got[where]}",
+    ]
 
 
 def describe_scalar_mismatch(got, expected):

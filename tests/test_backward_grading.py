@@ -11,9 +11,10 @@ import re
 
 import nbformat
 import pytest
+from test_features_03_04_07_08 import cells_with
 
 from course import grade_class
-from helpers import SOLUTIONS, edited, solution_sources
+from helpers import SOLUTIONS, edited, lost, solution_sources
 
 A, NB = "08-backward", "backward.ipynb"
 _SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
@@ -138,40 +139,35 @@ POOL_CELLS = [
     for part in ("basic", "stride", "padding", "dilation", "ceil_mode", "forms")
 ]
 
-# For each student: cells that keep full marks, cells that score 0, diagnoses.
+# For each student: the features its mistakes break, as (feature, cells of the
+# function that makes the mistake), and the diagnoses it gets. The student
+# loses exactly the cells of those functions that list those features.
+CONV, POOL = "conv2d_backward_", "max_pool2d_backward_"
 EXPECT = {
     "carol": (
-        ["max_pool2d_backward_basic"],
-        ["conv2d_backward_basic", "max_pool2d_backward_stride"],
+        [("basic", CONV), ("overlap", POOL)],
         [
             "grad_weight comes from one image only",
             "a later window's gradient overwrites an earlier one",
         ],
     ),
     "dan": (
-        ["conv2d_backward_basic"],
-        ["conv2d_backward_stride", *POOL_CELLS],
+        [("stride", CONV), ("basic", POOL)],
         [
             "the stride is ignored in the backward pass",
             "the gradient goes to the first (top-left) element of each window",
         ],
     ),
     "erin": (
-        ["conv2d_backward_basic", "conv2d_backward_stride"],
-        ["conv2d_backward_padding", "max_pool2d_backward_basic"],
+        [("padding", CONV), ("basic", POOL)],  # pooling's default stride is K
         [
             "grad_x keeps the padding",
             "the stride is ignored: window (i, j) starts at input (i*S - P, j*S - P)",
         ],
     ),
-    "frank": (
-        POOL_CELLS,
-        CONV_CELLS[:-1],
-        ["grad_x uses the kernel without flipping it"],
-    ),
+    "frank": ([("basic", CONV)], ["grad_x uses the kernel without flipping it"]),
     "grace": (
-        CONV_CELLS,
-        POOL_CELLS,
+        [("basic", POOL)],
         ["must be written in NumPy, so this part scores zero"],
     ),
 }
@@ -205,13 +201,11 @@ def test_untouched_exercise_scores_zero(graded):
 
 @pytest.mark.parametrize("student", sorted(EXPECT))
 def test_mistake_costs_its_points_and_is_named(graded, student):
-    """Does each mistake lose its own cells, keep the others, and get diagnosed?"""
-    keep, lose, diagnoses = EXPECT[student]
-    scores = graded.scores[student]
-    assert {gid: scores[gid] for gid in keep} == {
-        gid: (scores[gid][1], scores[gid][1]) for gid in keep
-    }
-    assert {gid: scores[gid][0] for gid in lose} == dict.fromkeys(lose, 0)
+    """Does each mistake lose exactly its feature's cells, and get diagnosed?"""
+    broken, diagnoses = EXPECT[student]
+    expected = set().union(*(cells_with(A, f, among=cells) for f, cells in broken))
+    assert all(cells_with(A, f, among=cells) for f, cells in broken)
+    assert lost(graded, student) == expected
     text = html.unescape(_TAG.sub("", graded.feedback(student, NB)))
     for message in diagnoses:
         assert message in text, message

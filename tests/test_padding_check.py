@@ -110,3 +110,34 @@ def test_refusals_expect_value_error(pad, args, kwargs):
     check(pad, "pad", *args, **kwargs)
     msg = failure(lambda x, p, mode="constant", value=0.0: x, *args, **kwargs)
     assert "so a ValueError is expected" in msg
+
+
+def test_circular_crops_first():
+    """Does circular padding crop before it wraps, and is wrapping first named?"""
+    sol = load_solutions("03-padding", "padding.ipynb")["pad"]
+    x = np.arange(1.0, 6).reshape(1, 1, 5)
+    assert sol(x, (-1, 2), "circular")[0, 0].tolist() == [2, 3, 4, 5, 2, 3]
+    check(sol, "pad", x, (-1, 2), mode="circular")
+
+    def wrap_first(x, pad, mode="constant", value=0.0):
+        n = np.shape(x)[-1]
+        return np.take(x, np.arange(-pad[0], n + pad[1]) % n, axis=-1)
+
+    with pytest.raises(AssertionError, match="wraps around the uncropped input"):
+        check(wrap_first, "pad", x, (-1, 2), mode="circular")
+
+
+@pytest.mark.parametrize("pad", [(-3, 3), (2, -5), (-6, 2), (-3, -3)])
+def test_circular_pads_beyond_the_cropped_axis_refused(pad):
+    """Is a circular pad larger than what the crop leaves refused, as PyTorch's
+    own check misses it (and then returns undefined values)?"""
+    sol = load_solutions("03-padding", "padding.ipynb")["pad"]
+    check(sol, "pad", np.ones((1, 1, 5)), pad, mode="circular")
+    with pytest.raises(AssertionError, match="ValueError is expected"):
+        check(
+            lambda x, *a, **k: np.zeros((1, 1, 1)),
+            "pad",
+            np.ones((1, 1, 5)),
+            pad,
+            mode="circular",
+        )

@@ -1,7 +1,17 @@
-"""Assignment 03-padding through the real nbgrader CLI."""
+"""Assignment 03-padding through the real nbgrader CLI.
+
+Every student but alice (the reference solution) and bob (the untouched
+exercise) makes one diagnosed mistake, an edit of the reference solution's
+own lines. Each loses exactly the graded cells whose docstring lists the
+mistake's feature (see test_features_03_04_07_08), and is told the mistake.
+"""
+
+import html
+import re
 
 import nbformat
 import pytest
+from test_features_03_04_07_08 import cells_with
 
 from course import grade_class
 from helpers import SOLUTIONS, edited, lost, solution_sources
@@ -10,46 +20,105 @@ A, NB = "03-padding", "padding.ipynb"
 SOLUTION = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))["pad"]
 
 
-def mistake(old, new):
-    """The reference solution with one line changed: a student's mistake."""
-    return edited(SOLUTION, (old, new))
+def mistake(*changes):
+    """The reference solution with some lines changed: a student's mistake."""
+    return edited(SOLUTION, *changes)
 
 
-# The pairs taken in the order given, so that the first pads the height.
-FIRST_AXIS_FIRST = mistake(
-    "for i in range(0, len(pad), 2)][::-1]", "for i in range(0, len(pad), 2)]"
-)
-# numpy's 'symmetric' instead of 'reflect', and circular copies from the wrong end.
-SYMMETRIC_AND_WRONG_END = mistake(
-    "        pos = np.abs(pos)  # mirror at 0 without repeating x[0]\n"
-    "        return (n - 1) - np.abs((n - 1) - pos)  # mirror at n - 1\n",
-    "        pos = np.where(pos < 0, -pos - 1, pos)\n"
-    "        return np.where(pos >= n, 2 * n - 1 - pos, pos)\n",
-).replace(
-    "    return pos % max(n, 1)\n",
-    "    wrapped = np.where(pos >= n, pos - after, pos)\n"
-    "    return np.where(pos < 0, pos + before, wrapped)\n",
-)
-# Constant padding that forgets the right (and bottom) amounts.
-CONSTANT_ONE_SIDED = mistake(
-    "return _pad_constant(x, pairs, value)",
-    "return _pad_constant(x, [(b, 0) for b, _ in pairs], value)",
-)
+PAIRS = "pairs = [(pad[i], pad[i + 1])"
+# student: (feature the mistake breaks, the answer, the diagnosis it gets)
+MISTAKES = {
+    # the pairs taken in the order given, so that the first pads the height
+    "carol": (
+        "two_pairs",
+        mistake(
+            (
+                "for i in range(0, len(pad), 2)][::-1]",
+                "for i in range(0, len(pad), 2)]",
+            )
+        ),
+        "the pad tuple is read from the first spatial axis",
+    ),
+    "chris": (
+        "before_after",
+        mistake((PAIRS, "pairs = [(pad[i + 1], pad[i])")),
+        "the two amounts of a pair are swapped",
+    ),
+    "cleo": (
+        "before_after",
+        mistake((PAIRS, "pairs = [(pad[i], 0)")),
+        "the padding is applied before the data only",
+    ),
+    # numpy's 'symmetric' instead of 'reflect'
+    "dave": (
+        "reflect",
+        mistake(
+            (
+                "        pos = np.abs(pos)  # mirror at 0 without repeating x[0]\n"
+                "        return (n - 1) - np.abs((n - 1) - pos)  # mirror at n - 1\n",
+                "        pos = np.where(pos < 0, -pos - 1, pos)\n"
+                "        return np.where(pos >= n, 2 * n - 1 - pos, pos)\n",
+            )
+        ),
+        "reflect is implemented as numpy's 'symmetric'",
+    ),
+    # circular copies from the wrong end
+    "dora": (
+        "circular",
+        mistake(
+            (
+                "    return pos % max(n, 1)\n",
+                "    wrapped = np.where(pos >= n, pos - after, pos)\n"
+                "    return np.where(pos < 0, pos + before, wrapped)\n",
+            )
+        ),
+        "circular padding is taken from the wrong end",
+    ),
+    # circular wraps before it crops
+    "dina": (
+        "circular_crop",
+        mistake(
+            ('        if mode == "circular":  # crop first', "        if False:  #")
+        ),
+        "circular padding wraps around the uncropped input",
+    ),
+    # every mode padded as 'constant'
+    "erin": (
+        "modes",
+        mistake(
+            (
+                '    if mode == "constant":\n'
+                "        return _pad_constant(x, pairs, value)\n",
+                '    if mode in ("constant", "reflect", "replicate", "circular"):\n'
+                "        return _pad_constant(x, pairs, value)\n",
+            )
+        ),
+        "the mode is ignored",
+    ),
+    "eve": (
+        "basic",
+        mistake(
+            (
+                "return _pad_constant(x, pairs, value)",
+                "return _pad_constant(x, pairs, 0.0)",
+            )
+        ),
+        "value is ignored",
+    ),
+}
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    students = {
-        "carol": {"pad": FIRST_AXIS_FIRST},
-        "dave": {"pad": SYMMETRIC_AND_WRONG_END},
-        "erin": {"pad": CONSTANT_ONE_SIDED},
-    }
+    students = {name: {"pad": answer} for name, (_, answer, _) in MISTAKES.items()}
     return grade_class(tmp_path_factory.mktemp("course"), A, NB, students)[1]
 
 
 def test_solution_gets_full_marks(graded):
     """Does the reference solution, submitted as a student, get full marks?"""
-    assert graded.total("alice") == graded.max_total("alice") == 10
+    assert graded.total("alice") == graded.max_total("alice") == 11
 
 
 def test_untouched_exercise_scores_zero(graded):
@@ -57,31 +126,11 @@ def test_untouched_exercise_scores_zero(graded):
     assert graded.total("bob") == 0
 
 
-def test_pairs_from_the_first_axis(graded):
-    """Does reading the pairs from the first axis lose the 2-D points, and say so?"""
-    carol = graded.scores["carol"]
-    assert carol["pad_constant_1d"] == (1, 1)
-    assert carol["pad_constant_2d"] == (0, 2)
-    assert "likely mistake: the pad tuple is read from the first spatial axis" in (
-        graded.feedback("carol", NB)
-    )
-
-
-def test_symmetric_reflect_and_circular_from_the_wrong_end(graded):
-    """Do numpy's 'symmetric' and a reversed wrap lose only reflect and circular?"""
-    assert lost(graded, "dave") == {"pad_reflect", "pad_circular"}
-    feedback = graded.feedback("dave", NB)
-    assert "which repeats the edge value" in feedback
-    assert "likely mistake: circular padding is taken from the wrong end" in feedback
-
-
-def test_constant_padding_on_one_side(graded):
-    """Does constant padding without the right pads lose only the constant points?"""
-    assert lost(graded, "erin") == {
-        "pad_constant_1d",
-        "pad_constant_2d",
-        "pad_constant_crop",
-    }
-    assert "likely mistake: the padding is applied before the data only" in (
-        graded.feedback("erin", NB)
-    )
+@pytest.mark.parametrize("student", sorted(MISTAKES))
+def test_mistake_costs_only_its_feature(graded, student):
+    """Does one mistake lose exactly the cells of its feature, and get named?"""
+    feature, _, diagnosis = MISTAKES[student]
+    assert cells_with(A, feature)
+    assert lost(graded, student) == cells_with(A, feature)
+    text = html.unescape(_TAG.sub("", graded.feedback(student, NB)))
+    assert f"likely mistake: {diagnosis}" in text

@@ -177,3 +177,69 @@ def test_one_dimensional_ops_know_their_rank(sol):
 
     msg = failure(keeps_it, "max_pool1d", x[:, :5], 2, 2, 1, ceil_mode=True)
     assert "likely mistake: with ceil_mode, a last window that would start" in msg
+
+
+def _indices_as(max_pool2d, transform):
+    """A max_pool2d whose return_indices are the solution's, transformed."""
+
+    def student(x, *args, **kwargs):
+        y, idx = max_pool2d(x, *args, **kwargs)
+        return y, transform(idx, np.shape(x))
+
+    return student
+
+
+@pytest.mark.parametrize(
+    "transform, message",
+    [
+        (lambda i, s: i + 1, "indices differ from PyTorch's"),
+        (lambda i, s: i.astype(np.float64), "expected an integer array (indices)"),
+        (lambda i, s: i.astype(np.int32), None),  # any integer dtype is fine
+        (
+            lambda i, s: (i // s[-1] + 1) * (s[-1] + 2) + i % s[-1] + 1,
+            "likely mistake: the indices point into the padded input",
+        ),
+        (
+            lambda i, s: (
+                np.arange(i[..., :1, :1].size).reshape(i[..., :1, :1].shape)
+                * s[-1]
+                * s[-2]
+                + i
+            ),
+            "likely mistake: the indices count over the whole array",
+        ),
+    ],
+)
+def test_return_indices_compared_exactly(sol, transform, message):
+    """Are max_pool2d's indices compared exactly, with their mistakes named?"""
+    args = (X, 3, None, 1)
+    student = _indices_as(sol["max_pool2d"], transform)
+    if message is None:
+        check(student, "max_pool2d", *args, return_indices=True)
+        return
+    assert message in failure(student, "max_pool2d", *args, return_indices=True)
+
+
+def test_window_local_indices_named(sol):
+    """Is an index into the window (p * KW + q) named as such?"""
+
+    def student(x, *args, **kwargs):
+        y, _ = sol["max_pool2d"](x, *args, **kwargs)
+        windows = sol["_pool_windows"](x, 3, None, 0, 1, False, fill=-np.inf)
+        return y, windows.reshape(windows.shape[:-2] + (-1,)).argmax(-1)
+
+    msg = failure(student, "max_pool2d", X, 3, return_indices=True)
+    assert "likely mistake: the indices are positions in the window" in msg
+
+
+def test_divisor_override_negative_and_ignored(sol):
+    """Does a negative divisor_override work, and is ignoring it named?"""
+    check(sol["avg_pool2d"], "avg_pool2d", X, 2, divisor_override=-3)
+    msg = failure(
+        lambda x, k, **kw: sol["avg_pool2d"](x, k),
+        "avg_pool2d",
+        X,
+        2,
+        divisor_override=3,
+    )
+    assert "likely mistake: divisor_override is ignored" in msg

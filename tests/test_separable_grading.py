@@ -1,7 +1,11 @@
 """Assignment 07-separable through the real nbgrader CLI."""
 
+import html
+import re
+
 import nbformat
 import pytest
+from test_features_03_04_07_08 import cells_with
 
 from course import grade_class
 from helpers import SOLUTIONS, edited, lost, solution_sources
@@ -54,9 +58,63 @@ STUDENTS = {
 }
 
 
+STRIDES = "(sh, sw), (dh, dw) = _pair(stride), _pair(dilation)"
+# One diagnosed mistake each in depthwise_conv2d, which separable_conv2d calls:
+# student: (feature, the edit, the diagnosis it gets)
+ONE_MISTAKE = {
+    "gil": (
+        "stride",
+        (STRIDES, "(sh, sw), (dh, dw) = (1, 1), _pair(dilation)"),
+        "the stride is ignored",
+    ),
+    "hana": (
+        "dilation",
+        (STRIDES, "(sh, sw), (dh, dw) = _pair(stride), (1, 1)"),
+        "the dilation is ignored",
+    ),
+    "ines": (
+        "padding",
+        (
+            "return tuple((p, p) for p in _pair(padding))",
+            "return tuple((p, 0) for p in _pair(padding))",
+        ),
+        "the padding is applied on the left side only",
+    ),
+    "jo": (
+        "bias",
+        ("    if bias is not None:\n        y += ", "    if False:\n        y += "),
+        "the bias is not added",
+    ),
+    "kai": (
+        "same",
+        (
+            "return tuple((t // 2, t - t // 2) for t in totals)",
+            "return tuple((t - t // 2, t // 2) for t in totals)",
+        ),
+        "padding='same' with an even kernel puts the extra zero at the start",
+    ),
+}
+STUDENTS |= {
+    name: {"depthwise_conv2d": mistake("depthwise_conv2d", *change)}
+    for name, (_, change, _) in ONE_MISTAKE.items()
+}
+_TAG = re.compile(r"<[^>]+>")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     return grade_class(tmp_path_factory.mktemp("course"), A, NB, STUDENTS)[1]
+
+
+@pytest.mark.parametrize("student", sorted(ONE_MISTAKE))
+def test_mistake_costs_only_its_feature(graded, student):
+    """Does one depthwise mistake lose exactly its feature's cells, and get named?"""
+    feature, _, diagnosis = ONE_MISTAKE[student]
+    expected = cells_with(A, feature, among=("depthwise_", "separable_values"))
+    assert expected
+    assert lost(graded, student) == expected
+    text = html.unescape(_TAG.sub("", graded.feedback(student, NB)))
+    assert f"likely mistake: {diagnosis}" in text
 
 
 def test_solution_gets_full_marks(graded):

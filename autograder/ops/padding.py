@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch.nn.functional as F
 
-from ..reference import register, tensor
+from ..reference import InvalidArguments, register, tensor
 from ._refusals import call_refusing
 
 
@@ -63,6 +63,20 @@ def _circular_wrong_end(args):
     return y
 
 
+def _circular_before_crop(args):
+    """Circular padding that wraps around the uncropped input, then crops."""
+    pad = tuple(args["pad"])
+    if args["mode"] != "circular" or min(pad, default=0) >= 0 or max(pad) <= 0:
+        return None
+    y = np.asarray(args["x"], dtype=np.float64)
+    for i, (before, after) in enumerate(_pairs(pad)):
+        axis, n = y.ndim - 1 - i, y.shape[y.ndim - 1 - i]
+        if not n:
+            return None
+        y = np.take(y, np.arange(-before, n + after) % n, axis=axis)
+    return y
+
+
 PAD = [
     (
         "the pad tuple is read from the first spatial axis: PyTorch's pairs start "
@@ -102,6 +116,12 @@ PAD = [
         _circular_wrong_end,
     ),
     (
+        "circular padding wraps around the uncropped input: with negative pads, "
+        "PyTorch crops first, then copies the wrapped values from what is left "
+        "([1, 2, 3, 4, 5] padded by (-1, 2) is [2, 3, 4, 5, 2, 3])",
+        _circular_before_crop,
+    ),
+    (
         "the mode is ignored: the input is padded with zeros as in mode='constant'",
         lambda a: (
             {**a, "mode": "constant", "value": 0.0} if a["mode"] != "constant" else None
@@ -116,8 +136,30 @@ PAD = [
 ]
 
 
+def _circular_wraps_twice(x, pairs):
+    """Whether circular padding wraps around the cropped input more than once.
+
+    PyTorch crops first (negative pads), then copies each positive pad from
+    what is left. Its own check compares the pads with the uncropped sizes, so
+    a pad larger than the cropped axis reads memory it has not written yet: an
+    internal error or undefined values. Such pads are refused here.
+    """
+    for n, (before, after) in zip(np.shape(x)[::-1], pairs):
+        kept = n + min(before, 0) + min(after, 0)
+        if kept < 0 or before > kept or after > kept:
+            return True
+    return False
+
+
 @register("pad", diagnoses=PAD)
 def pad(x, pad, mode="constant", value=0.0):
     """torch.nn.functional.pad in float64; same arguments, NumPy in and out."""
-    y = call_refusing(F.pad, tensor(x), tuple(pad), mode=mode, value=value)
+    pad = tuple(pad)
+    if mode == "circular" and value == 0 and len(pad) % 2 == 0:
+        if len(pad) // 2 <= np.ndim(x) and _circular_wraps_twice(x, _pairs(pad)):
+            raise InvalidArguments(
+                "circular padding: each pad must be at most the size that the "
+                "axis keeps after cropping"
+            )
+    y = call_refusing(F.pad, tensor(x), pad, mode=mode, value=value)
     return y.numpy()

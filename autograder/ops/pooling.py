@@ -47,7 +47,7 @@ def _ceil_windows_kept(op, fill):
     """
 
     def variant(args):
-        if not args["ceil_mode"]:
+        if not args["ceil_mode"] or args.get("return_indices"):
             return None
         dims = _dims(op)
         kept = _out_sizes(args, dims, drop=False)
@@ -132,9 +132,81 @@ CEIL_WINDOW_KEPT = (
 )
 
 
+def _wrong_indices(op, transform):
+    """return_indices with PyTorch's indices mapped by transform(row, col, args)."""
+
+    def variant(args):
+        if not args.get("return_indices"):
+            return None
+        y, idx = REFERENCES_BY_NAME[op](**args)
+        width = np.shape(args["x"])[-1]
+        wrong = transform(idx // width, idx % width, args, _dims(op), idx.shape)
+        if wrong is None or np.array_equal(wrong, idx):
+            return None
+        return y, wrong.astype(np.int64)
+
+    return variant
+
+
+def _padded_plane(row, col, args, dims, shape):
+    """Flat indices into the padded plane (H + 2 PH) x (W + 2 PW)."""
+    p = _as_tuple(args["padding"], dims)
+    if not _nonzero(p):
+        return None
+    ph, pw = (0, *p) if dims == 1 else p
+    width = np.shape(args["x"])[-1] + 2 * pw
+    return (row + ph) * width + col + pw
+
+
+def _whole_array(row, col, args, dims, shape):
+    """Flat indices into the whole array, batch and channel axes included."""
+    x = np.asarray(args["x"])
+    lead = int(np.prod(shape[: x.ndim - dims]))
+    if lead == 1:
+        return None
+    plane = int(np.prod(x.shape[-dims:]))
+    offsets = np.arange(lead).reshape(shape[: x.ndim - dims] + (1,) * dims)
+    return offsets * plane + row * x.shape[-1] + col
+
+
+def _window_local(row, col, args, dims, shape):
+    """The tap's position in its window, p * KW + q, instead of the input's."""
+    k = _as_tuple(args["kernel_size"], dims)
+    s = _as_tuple(args["stride"] if args["stride"] is not None else k, dims)
+    p = _as_tuple(args["padding"], dims)
+    d = _as_tuple(args.get("dilation", 1), dims)
+    if dims == 1:
+        k, s, p, d = (1, *k), (1, *s), (0, *p), (1, *d)
+    i = np.arange(shape[-2] if dims == 2 else 1).reshape(-1, 1)
+    j = np.arange(shape[-1]).reshape(1, -1)
+    tap_row = (row - (i * s[0] - p[0])) // d[0]
+    tap_col = (col - (j * s[1] - p[1])) // d[1]
+    return tap_row * k[1] + tap_col
+
+
+INDICES_MISTAKES = [
+    (
+        "the indices point into the padded input: PyTorch's count positions of "
+        "the unpadded H x W plane of each channel",
+        _padded_plane,
+    ),
+    (
+        "the indices count over the whole array: PyTorch's restart at 0 in every "
+        "channel's H x W plane (row * W + col)",
+        _whole_array,
+    ),
+    (
+        "the indices are positions in the window (p * KW + q): PyTorch's are "
+        "positions in the input plane (row * W + col)",
+        _window_local,
+    ),
+]
+
+
 def max_pool_mistakes(op):
     """The diagnoses of max_pool1d or max_pool2d (op)."""
-    return [
+    indices = [(m, _wrong_indices(op, t)) for m, t in INDICES_MISTAKES]
+    return indices + [
         STRIDE_DEFAULT,
         (
             "the padding is filled with zeros: max pooling pads with -inf, so that "
@@ -193,22 +265,42 @@ def avg_pool_mistakes(op):
 # --- the references ----------------------------------------------------------
 
 
-@register("max_pool1d", diagnoses=max_pool_mistakes("max_pool1d"))
-def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """torch.nn.functional.max_pool1d in float64; NumPy in and out."""
-    y = call_refusing(
-        F.max_pool1d, tensor(x), kernel_size, stride, padding, dilation, ceil_mode
-    )
+def _max_pool(fn, x, *args, return_indices):
+    """fn(x, *args), and with return_indices its int64 indices too (NumPy)."""
+    y = call_refusing(fn, tensor(x), *args, return_indices=bool(return_indices))
+    if return_indices:
+        return y[0].numpy(), y[1].numpy()
     return y.numpy()
+
+
+@register("max_pool1d", diagnoses=max_pool_mistakes("max_pool1d"))
+def max_pool1d(
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """torch.nn.functional.max_pool1d in float64; NumPy in and out."""
+    args = kernel_size, stride, padding, dilation, ceil_mode
+    return _max_pool(F.max_pool1d, x, *args, return_indices=return_indices)
 
 
 @register("max_pool2d", diagnoses=max_pool_mistakes("max_pool2d"))
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """torch.nn.functional.max_pool2d in float64; NumPy in and out."""
-    y = call_refusing(
-        F.max_pool2d, tensor(x), kernel_size, stride, padding, dilation, ceil_mode
-    )
-    return y.numpy()
+    args = kernel_size, stride, padding, dilation, ceil_mode
+    return _max_pool(F.max_pool2d, x, *args, return_indices=return_indices)
 
 
 @register("avg_pool1d", diagnoses=avg_pool_mistakes("avg_pool1d"))

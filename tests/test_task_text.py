@@ -7,15 +7,15 @@ summary, then one line per feature that the cell exercises,
 
 quoting (verbatim, up to white space) the words of the released notebook (its
 Markdown, or the docstrings of the cells the student fills in) that ask for
-that feature. A hidden case that no sentence asks for cannot be graded, and a
-mistake in one feature costs the cells of that feature only.
+that feature. A hidden case that no sentence asks for cannot be graded. (That a
+mistake in one feature costs the cells naming that feature, and no others, is
+tested by the grading tests of each assignment, one mistake per student.)
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections import defaultdict
 
 import nbformat
 import pytest
@@ -65,20 +65,6 @@ def features(cell):
     return found
 
 
-def checked_ops(cell):
-    """The ops a test cell checks: the second argument of each check(...) call."""
-    ops = set()
-    for node in ast.walk(ast.parse(cell.source)):
-        if (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "id", None) == "check"
-            and len(node.args) > 1
-            and isinstance(node.args[1], ast.Constant)
-        ):
-            ops.add(node.args[1].value)
-    return ops
-
-
 CELLS = [
     pytest.param(path, cell, id=f"{path.parent.name}:{_nbgrader(cell)['grade_id']}")
     for path in NOTEBOOKS
@@ -100,19 +86,6 @@ def test_every_feature_is_asked_for_by_the_task(path, cell):
     text = student_text(path)
     missing = [(name, quote) for name, quote in features(cell) if quote not in text]
     assert not missing, f"quoted text not in {_released(path)}: {missing}"
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
-def test_one_feature_is_graded_in_one_cell(path):
-    """Does a mistake in one feature of a function cost one cell, not several?"""
-    cells_of = defaultdict(list)
-    for cell in _test_cells(path):
-        for op in checked_ops(cell):
-            for name, _ in features(cell):
-                if name != "basic":
-                    cells_of[op, name].append(_nbgrader(cell)["grade_id"])
-    repeated = {key: ids for key, ids in cells_of.items() if len(ids) > 1}
-    assert not repeated, repeated
 
 
 def test_the_convention_is_checked_somewhere():

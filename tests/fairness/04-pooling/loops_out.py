@@ -151,8 +151,8 @@ def avg_pool2d(
         + table[..., r0[:, None], c0[None, :]]
     )
     if divisor_override is not None:
-        if divisor_override <= 0:
-            raise ValueError("divisor_override must be positive")
+        if divisor_override == 0:
+            raise ValueError("divisor_override must not be zero")
         return (sums / divisor_override).astype(x.dtype)
     if count_include_pad:
         rows_n = np.minimum(rows + kh, h + ph) - rows

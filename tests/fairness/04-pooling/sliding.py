@@ -120,8 +120,8 @@ def avg_pool2d(
     k, s, p, d, out = _geometry(x, kernel_size, stride, padding, 1, ceil_mode)
     sums = _windows(x.astype(np.float64), k, s, p, d, out, 0.0).sum(axis=(-2, -1))
     if divisor_override is not None:
-        if divisor_override <= 0:
-            raise ValueError("divisor_override must be positive")
+        if divisor_override == 0:
+            raise ValueError("divisor_override must not be zero")
         return (sums / divisor_override).astype(x.dtype)
     h, w = x.shape[-2:]
     if count_include_pad:

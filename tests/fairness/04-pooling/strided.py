@@ -125,8 +125,8 @@ def _avg_pool(x, spatial, kernel_size, stride, padding, ceil_mode, include, over
     win = _strided(x.astype(np.float64), spatial, k, s, p, d, out, 0.0)
     sums = win.sum(axis=tuple(range(-spatial, 0)))
     if override is not None:
-        if override <= 0:
-            raise ValueError("divisor_override must be positive")
+        if override == 0:
+            raise ValueError("divisor_override must not be zero")
         return (sums / override).astype(x.dtype)
     divisor = np.ones(out)
     for axis in range(spatial):

@@ -150,8 +150,8 @@ def avg_pool2d(
             total = total + xp[(Ellipsis,) + sl]
             count = count + counted[sl]
     if divisor_override is not None:
-        if divisor_override < 1:
-            raise ValueError("divisor_override must be a positive int")
+        if divisor_override == 0:
+            raise ValueError("divisor_override must not be zero")
         count = divisor_override
     return (total / count).astype(x.dtype)
 

@@ -12,9 +12,10 @@ can reach is decided by the operating system:
   everything it is, and a parent-death signal, so it dies with its grader;
 - at a safe level (`safe_levels`): its own user ID; its own network, IPC,
   UTS and mount namespaces, in which every mount is read-only except its
-  working folder (a small size-capped tmpfs, noexec), and the course, the
-  home and temporary folders and /run are replaced by empty ones with only
-  Python and NumPy put back; /proc hidden; and a seccomp filter (seccomp.py)
+  working folder (a small size-capped tmpfs, noexec), and every folder at
+  the top of the file system but the system's own (SYSTEM), the course and
+  /dev/shm are replaced by empty ones with only Python and NumPy put back;
+  /proc hidden; and a seccomp filter (seccomp.py)
   that refuses sockets, signals and ptrace to other processes, new
   processes, mounts and namespaces.
 
@@ -108,22 +109,41 @@ SAFE_EXTENSIONS = (
     "_socket",
 )
 
-# Directories replaced by empty ones in the child's mount namespace (when
-# they exist), besides the course itself.
-HIDDEN = (
-    "/tmp",
-    "/var/tmp",
-    "/dev/shm",
-    "/root",
-    "/home",
-    "/srv",
-    "/mnt",
-    "/media",
-    "/opt",
-    "/run",
-    "/workspace",
-    "/work",
+# What the child may see of the root folder: the system's own folders. Every
+# other folder at the top of the file system (/home, /root, /tmp, /var, /opt,
+# /srv, /work, or wherever an instructor keeps the course, such as /check or
+# /data) is replaced by an empty one in the child's mount namespace; the
+# interpreter, NumPy and the checking library are then bound back in.
+SYSTEM = (
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/etc",
+    "/dev",
+    "/proc",
+    "/sys",
 )
+
+# Folders inside the system ones that are hidden all the same: shared memory.
+HIDDEN_INSIDE = ("/dev/shm", "/dev/mqueue")
+
+
+def top_level_hidden():
+    """Every real folder at the top of the file system but the system ones."""
+    hide = []
+    with os.scandir("/") as entries:
+        for entry in entries:
+            try:
+                folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if folder and entry.path not in SYSTEM:
+                hide.append(entry.path)
+    return hide
 
 
 @dataclass(frozen=True)
@@ -482,7 +502,8 @@ class Environment:
         )
 
     def hidden_paths(self):
-        hide = [p for p in HIDDEN if os.path.isdir(p) and not os.path.islink(p)]
+        inside = [p for p in HIDDEN_INSIDE if os.path.isdir(p) and not os.path.islink(p)]
+        hide = top_level_hidden() + inside
         if self.course_root:
             hide.append(self.course_root)
         hide = sorted({os.path.realpath(p) for p in hide}, key=len)

@@ -262,6 +262,59 @@ except Exception:
     assert attack(child(), code) is None
 
 
+@pytest.fixture
+def odd_top_folder():
+    """A course kept in a folder at the top of the file system that no list
+    names (CI clones into /check/...; an instructor may use /data or /srv2)."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can make a folder at /")
+    top = f"/agprobe-{os.getpid()}"
+    os.makedirs(f"{top}/course/solutions")
+    with open(f"{top}/course/solutions/answer.py", "w") as f:
+        f.write("SECRET = 42\n")
+    os.chmod(f"{top}/course/solutions/answer.py", 0o644)
+    os.chmod(top, 0o755)
+    os.chmod(f"{top}/course", 0o755)
+    os.chmod(f"{top}/course/solutions", 0o755)
+    yield top
+    import shutil
+
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_course_anywhere_on_disk_is_unreadable(child, odd_top_folder):
+    """Folders at / are hidden unless they are the system's own, whatever their
+    name: a course under /agprobe-N (world-readable) cannot be listed or read."""
+    code = f"""
+import json, os
+got = {{}}
+for path in [{odd_top_folder!r}, {odd_top_folder + "/course/solutions/answer.py"!r}]:
+    try:
+        if os.path.isdir(path):
+            got[path] = os.listdir(path)
+        else:
+            with open(path) as f:
+                got[path] = f.read()
+    except OSError:
+        pass
+print(json.dumps(got))
+"""
+    got = attack(child(), code)
+    assert all(v == [] for v in got.values()), got
+
+
+def test_the_allowlist_hides_every_other_top_folder():
+    """What the child may see at / is a short list of system folders."""
+    hidden = set(sandbox.top_level_hidden())
+    for entry in os.listdir("/"):
+        path = "/" + entry
+        if os.path.isdir(path) and not os.path.islink(path):
+            assert (path in sandbox.SYSTEM) != (path in hidden), path
+    for must in ("/tmp", "/root", "/home", "/var", "/opt"):
+        if os.path.isdir(must) and not os.path.islink(must):
+            assert must in hidden
+
+
 def test_unsafe_levels_are_named():
     """Is 'none' never among the safe levels, and root's levels always safe?"""
     assert "none" not in sandbox.safe_levels()

@@ -502,8 +502,8 @@ class Environment:
         )
 
     def hidden_paths(self):
-        inside = [p for p in HIDDEN_INSIDE if os.path.isdir(p) and not os.path.islink(p)]
-        hide = top_level_hidden() + inside
+        inside = [p for p in HIDDEN_INSIDE if not os.path.islink(p)]
+        hide = top_level_hidden() + [p for p in inside if os.path.isdir(p)]
         if self.course_root:
             hide.append(self.course_root)
         hide = sorted({os.path.realpath(p) for p in hide}, key=len)

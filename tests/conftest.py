@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -36,14 +37,29 @@ def built_book():
     """Build the book strictly (warnings are errors); the path to its HTML.
 
     The execution cache makes this quick when the README's build command has
-    already run.
+    already run. Under pytest-xdist the first worker to get here builds, under
+    a file lock, and the others use that build (one build per test run).
     """
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id is None:
+        _build_book()
+        return BUILD / "html"
+    BUILD.mkdir(parents=True, exist_ok=True)
+    stamp = BUILD / ".built-by-test-run"
+    with open(BUILD / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stamp.exists() or stamp.read_text() != run_id:
+            _build_book()
+            stamp.write_text(run_id)
+    return BUILD / "html"
+
+
+def _build_book():
     cmd = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
     if BUILD != ROOT / "_build":
         cmd += ["--path-output", str(BUILD.parent)]
     proc = run(cmd, check=False)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
-    return BUILD / "html"
 
 
 @pytest.fixture(scope="session")

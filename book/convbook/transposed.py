@@ -29,8 +29,23 @@ def conv_transpose_output_size(
     )
 
 
+def _check(x_shape, w_shape, groups, output_padding, stride, dilation):
+    """Refuse what PyTorch refuses: channels that do not fit, output_padding too big."""
+    if x_shape[1] % groups or w_shape[0] != x_shape[1]:
+        raise ValueError(f"weight {w_shape} does not fit {x_shape[1]} input channels")
+    if any(o >= max(s, d) for o, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError("output_padding must be smaller than stride or dilation")
+
+
 def conv_transpose2d(
-    x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+    x,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
 ):
     """Transposed 2-D convolution, as torch.nn.functional.conv_transpose2d.
 
@@ -43,36 +58,38 @@ def conv_transpose2d(
 
     Returns:
     - out: array of shape (N, C_out, H_out, W_out), with
-      H_out = (H - 1) * SH - 2 * PH + DH * (KH - 1) + OPH + 1 (likewise W_out)
+      H_out = (H - 1) * SH - 2 * PH + DH * (KH - 1) + OPH + 1
+      (likewise W_out)
     """
     x, weight = np.asarray(x), np.asarray(weight)
+    S, P = _pair(stride), _pair(padding)
+    OP, D = _pair(output_padding), _pair(dilation)
+    _check(x.shape, weight.shape, groups, OP, S, D)
     N, C_in, H, W = x.shape
     _, C_out_g, KH, KW = weight.shape
-    (SH, SW), (PH, PW) = _pair(stride), _pair(padding)
-    (OH, OW), (DH, DW) = _pair(output_padding), _pair(dilation)
-    if C_in % groups or weight.shape[0] != C_in:
-        raise ValueError(f"weight {weight.shape} does not fit {C_in} input channels")
-    if OH >= max(SH, DH) or OW >= max(SW, DW):
-        raise ValueError("output_padding must be smaller than stride or dilation")
-    H_out = conv_transpose_output_size(H, KH, SH, PH, OH, DH)
-    W_out = conv_transpose_output_size(W, KW, SW, PW, OW, DW)
-    if H_out <= 0 or W_out <= 0:
-        raise ValueError(f"output size ({H_out}, {W_out}) is not positive")
-    # The uncropped output: every window, plus output_padding, before padding crops.
+    size = [
+        conv_transpose_output_size(n, k, *args)
+        for n, k, args in zip((H, W), (KH, KW), zip(S, P, OP, D))
+    ]
+    if min(size) <= 0:
+        raise ValueError(f"output size {size} is not positive")
+    # The output before `padding` crops it: every copy, and output_padding.
     full = np.zeros(
-        (N, groups, C_out_g, H_out + 2 * PH, W_out + 2 * PW),
+        (N, groups, C_out_g, size[0] + 2 * P[0], size[1] + 2 * P[1]),
         dtype=np.result_type(x, weight),
     )
     xg = x.reshape(N, groups, C_in // groups, H, W)
     wg = weight.reshape(groups, C_in // groups, C_out_g, KH, KW)
     for kh in range(KH):
         for kw in range(KW):
-            # Input (i, j) lands at (i * S + k * D): one strided slice per tap.
-            rows = slice(kh * DH, kh * DH + (H - 1) * SH + 1, SH)
-            cols = slice(kw * DW, kw * DW + (W - 1) * SW + 1, SW)
-            full[..., rows, cols] += np.einsum("ngchw,gco->ngohw", xg, wg[..., kh, kw])
-    out = full[..., PH : PH + H_out, PW : PW + W_out]
-    out = out.reshape(N, groups * C_out_g, H_out, W_out)  # N may be 0: no -1
+            # Input (i, j) adds to (i*S + kh*D, j*S + kw*D): a strided slice.
+            r0, c0 = kh * D[0], kw * D[1]
+            rows = slice(r0, r0 + (H - 1) * S[0] + 1, S[0])
+            cols = slice(c0, c0 + (W - 1) * S[1] + 1, S[1])
+            tap = wg[..., kh, kw]  # (groups, C_in // groups, C_out_g)
+            full[..., rows, cols] += np.einsum("ngchw,gco->ngohw", xg, tap)
+    out = full[..., P[0] : P[0] + size[0], P[1] : P[1] + size[1]]
+    out = out.reshape(N, groups * C_out_g, *size)  # N may be 0: no -1
     if bias is not None:
         out = out + np.asarray(bias).reshape(1, -1, 1, 1)
     return out

@@ -58,7 +58,7 @@ def show_map(ax, image, title, vmin=None, vmax=None):
             f"{v:g}",
             ha="center",
             va="center",
-            fontsize=7,
+            fontsize=9,
             color="white" if v < (vmin + vmax) / 2 else "black",
         )
     ax.set_title(title, fontsize=10)

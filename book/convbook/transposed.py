@@ -61,7 +61,7 @@ def conv_transpose2d(
       H_out = (H - 1) * SH - 2 * PH + DH * (KH - 1) + OPH + 1
       (likewise W_out)
     """
-    x, weight = np.asarray(x), np.asarray(weight)
+    x, weight = map(np.asarray, (x, weight))  # lists too
     S, P = _pair(stride), _pair(padding)
     OP, D = _pair(output_padding), _pair(dilation)
     _check(x.shape, weight.shape, groups, OP, S, D)
@@ -127,7 +127,7 @@ def conv_transpose2d_by_conv(
     at the bottom and right), then a stride-1 convolution with the kernel flipped
     and its two channel axes swapped. A negative pad (P > D(K - 1)) crops instead.
     """
-    x, weight = np.asarray(x), np.asarray(weight)
+    x, weight = map(np.asarray, (x, weight))
     (PH, PW), (OH, OW) = _pair(padding), _pair(output_padding)
     DH, DW = _pair(dilation)
     KH, KW = weight.shape[2:]

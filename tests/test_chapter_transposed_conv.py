@@ -150,7 +150,7 @@ def test_channels_must_fit():
 
 
 @pytest.mark.parametrize(
-    "S, P, D, G", itertools.product((1, 2, 3), (0, 1), (1, 2), (1, 2))
+    "S, P, D, G", list(itertools.product((1, 2, 3), (0, 1), (1, 2), (1, 2)))
 )
 def test_is_the_input_gradient_of_conv2d(S, P, D, G):
     """Is conv_transpose2d of dL/dy the gradient that autograd gives a conv2d's input,

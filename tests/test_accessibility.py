@@ -11,6 +11,7 @@ fails the page.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -165,3 +166,43 @@ def test_figures_say_what_they_show(reports, doc):
     or the image's file name?"""
     alts = reports["light", "desktop"][doc][1]
     assert [a for a in alts if not describes(a)] == []
+
+
+def extension():
+    """The site's Sphinx extension book/_ext/accessible_theme.py, as a module."""
+    path = ROOT / "book" / "_ext" / "accessible_theme.py"
+    spec = importlib.util.spec_from_file_location("accessible_theme", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sidebar_toggles_are_named_after_their_entry():
+    """Does a sidebar toggle (a <summary> holding only an icon) get the name of the
+    entry whose sections it opens, and a toggle with text keep its own?"""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(
+        '<ul><li><a href="e.html">Exercises</a><details><summary><span '
+        'role="presentation"><i></i></span></summary><ul></ul></details></li>'
+        "<li><details><summary><p>Practice</p></summary></details></li></ul>",
+        "html.parser",
+    )
+    named, texted = extension()._name_toggles(soup).select("summary")
+    assert named["aria-label"] == "Sections of Exercises"
+    assert "aria-label" not in texted.attrs
+
+
+def test_page_body_fixes():
+    """Do the citations become list items of their list, and the hidden-code toggles
+    lose the name that contradicted their text?"""
+    context = {
+        "body": '<div role="list" class="citation-list"><div class="citation" '
+        'id="id7" role="doc-biblioentry"><p>A.</p></div></div>'
+        '<details><summary aria-label="Toggle hidden content"><p>Show code cell '
+        "source</p></summary></details>"
+    }
+    extension().fix_body(None, "p", "page.html", context, None)
+    assert '<div class="citation" id="id7" role="listitem">' in context["body"]
+    assert "doc-biblioentry" not in context["body"]
+    assert "<summary><p>Show code cell source</p>" in context["body"]

@@ -10,9 +10,9 @@ repository.
   outputs it took from the cache, so the download would be an unexecuted
   chapter. The outputs are merged back from the execution cache here.
 - Colab opens only .ipynb files from GitHub. Once the site is published to a
-  branch of the repository (`ghp-import` pushes `_build/html` to `gh-pages`),
-  the executed notebook is on GitHub at `_sources/<page>.ipynb`, and the Colab
-  button points there. `colab_pages_branch` in _config.yml names the branch.
+  branch of the repository (.github/workflows/pages.yml pushes `_build/html` to
+  `gh-pages`), the executed notebook is on GitHub at `_sources/<page>.ipynb`, and
+  the Colab button points there. `colab_pages_branch` in _config.yml names the branch.
 
 Exercise pages are .ipynb files already and keep the theme's buttons.
 """

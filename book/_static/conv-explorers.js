@@ -93,9 +93,9 @@
                           { "data-field": "padding" });
     const Dl = numberField("Dilation D", d.dilation ?? 1, 1, { "data-field": "dilation" });
     const mode = element("select", { "data-field": "mode" },
-      element("option", { value: "number" }, "P zeros on each side"),
-      element("option", { value: "valid" }, "'valid' (no padding)"),
-      element("option", { value: "same" }, "'same' (output as long as input)"));
+      element("option", { value: "number" }, "P on each side"),
+      element("option", { value: "valid" }, "'valid'"),
+      element("option", { value: "same" }, "'same'"));
     const modeLabel = element("label", { class: "conv-explorer-field" },
                               element("span", {}, "Padding"), mode);
     const result = element("output", { class: "conv-explorer-result", id: `${id}-out`,
@@ -135,18 +135,22 @@
   }
 
   function receptiveFieldExplorer(root) {
+    const id = `conv-explorer-${++made}`;
     const tbody = element("tbody");
     const add = element("button", { type: "button", class: "conv-explorer-add" },
                         "Add a layer");
     const result = element("output", { class: "conv-explorer-result",
                                        "aria-live": "polite" });
-    const table = element("table", { class: "conv-explorer-layers" },
-      element("caption", {}, "A stack of layers, input side first: edit a layer's " +
-              "kernel size, stride and dilation"),
-      element("thead", {}, element("tr", {},
-        ...["layer", "kernel K", "stride S", "dilation D", "receptive field r",
-            "jump j", ""].map((h) => element("th", { scope: "col" }, h)))),
+    const heads = [["layer", ""], ["kernel", "K"], ["stride", "S"], ["dilation", "D"],
+                   ["field", "r"], ["jump", "j"], ["", ""]];
+    const table = element("table", { class: "conv-explorer-layers",
+                                     "aria-describedby": `${id}-about` },
+      element("thead", {}, element("tr", {}, ...heads.map(([word, symbol]) =>
+        element("th", { scope: "col" }, word, element("br"), symbol)))),
       tbody);
+    const about = element("p", { id: `${id}-about` }, "A stack of layers, input " +
+      "side first. Edit a layer's kernel size, stride or dilation; r is the " +
+      "receptive field of one of its neurons and j the jump, in inputs.");
     const inputRow = element("tr", { "data-layer": "0" },
       element("th", { scope: "row" }, "input"), element("td"), element("td"),
       element("td"), element("td", { class: "rf" }, "1"),
@@ -177,7 +181,7 @@
           "data-field": name, "data-what": what }));
       });
       const remove = element("button", { type: "button",
-                                         class: "conv-explorer-remove" }, "Remove");
+                                         class: "conv-explorer-remove" }, "✕");
       const tr = element("tr", {}, element("th", { scope: "row" }), ...cells,
         element("output", { class: "rf" }), element("output", { class: "jump" }),
         element("td", {}, remove));
@@ -230,7 +234,7 @@
     renumber();
     const form = element("form", { class: "conv-explorer-form", "aria-label":
                                    "Receptive field of a stack of layers" },
-      element("div", { class: "conv-explorer-scroll" }, table), add, result);
+      about, element("div", { class: "conv-explorer-scroll" }, table), add, result);
     form.addEventListener("submit", (e) => e.preventDefault());
     form.addEventListener("input", update);
     form.addEventListener("change", update);

@@ -219,19 +219,19 @@ def field_animation(layers, names, n_in, caption=""):
     xs = node_positions(lengths, layers)
     fields = receptive_fields(layers)
     L = len(layers)
-    row = 70
-    left, top = CELL, 34
-    width, height = int(n_in * CELL + 2 * left), top + L * row + 40
+    step, row = 22, 64  # between neighbouring inputs, between layers
+    left, top = step, 40
+    width, height = int(n_in * step + 2 * left), top + L * row + 44
 
     def at(level, i):
-        return left + (xs[level][i] + 0.5) * CELL, top + (L - level) * row
+        return left + (xs[level][i] + 0.5) * step, top + (L - level) * row
 
     base = []
     for level in range(L + 1):
         y = at(level, 0)[1]
-        base.append(_text(6, y - 24, names[level], size=15, text_anchor="start"))
+        base.append(_text(4, y - 22, names[level], size=17, text_anchor="start"))
         base += [
-            f"<circle{_attrs(cx=at(level, i)[0], cy=y, r=8, fill=IDLE)}/>"
+            f"<circle{_attrs(cx=at(level, i)[0], cy=y, r=7, fill=IDLE)}/>"
             for i in range(lengths[level])
         ]
     frames, statuses = [], []
@@ -251,20 +251,20 @@ def field_animation(layers, names, n_in, caption=""):
         for level in range(top_level + 1):
             fill = CURRENT if level == top_level else WINDOW
             body += [
-                f"<circle{_attrs(cx=at(level, i)[0], cy=at(level, i)[1], r=9)}"
+                f"<circle{_attrs(cx=at(level, i)[0], cy=at(level, i)[1], r=8)}"
                 f"{_attrs(fill=fill)}/>"
                 for i in sorted(sets[level])
             ]
         seen = sorted(sets[0])
         r, j = fields[top_level]
         assert seen[-1] - seen[0] + 1 == r
-        x0, x1 = at(0, seen[0])[0] - 12, at(0, seen[-1])[0] + 12
+        x0, x1 = at(0, seen[0])[0] - 10, at(0, seen[-1])[0] + 10
         y = at(0, 0)[1] + 20
         body.append(
             f"<path{_attrs(d=f'M{x0} {y - 6} V{y} H{x1} V{y - 6}', fill='none')}"
             f"{_attrs(stroke=CURRENT, stroke_width=3)}/>"
         )
-        body.append(_text((x0 + x1) / 2, y + 12, f"r = {r}", size=15))
+        body.append(_text(max((x0 + x1) / 2, 30), y + 14, f"r = {r}", size=17))
         status = (
             f"{names[top_level]}: one neuron sees {r} input"
             f"{'s' if r > 1 else ''}; neighbouring neurons are {j} input"
@@ -272,7 +272,7 @@ def field_animation(layers, names, n_in, caption=""):
         )
         frames.append(_frame(top_level, body, status))
         statuses.append(status)
-    label = "a 1-D stack: " + ", ".join(names)
+    label = "a 1-D stack of layers, the input at the bottom"
     svg = _svg(width, height, label, base + frames)
     return HTML(_figure([_panel(label, svg)], statuses, caption))
 

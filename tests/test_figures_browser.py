@@ -34,8 +34,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even k
 # The limit of the issue: no chapter page, with everything it loads, over 5 MB.
 MAX_PAGE_BYTES = 5_000_000
 SHOWN = (
-    "[...f.querySelectorAll('g[data-frame]')]"
-    ".filter(g => g.style.display !== 'none')"
+    "[...f.querySelectorAll('g[data-frame]')].filter(g => g.style.display !== 'none')"
 )
 
 
@@ -126,8 +125,13 @@ def test_animations_play_pause_and_scrub(opened, doc, width):
         assert frames(page)[n]["current"] == held["current"]
         scrub = fig.locator(".conv-anim-scrub")
         scrub.focus()
-        for key, expected in [("End", figure["count"] - 1), ("Home", 0),
-                              ("ArrowRight", 1), ("ArrowRight", 2), ("ArrowLeft", 1)]:
+        for key, expected in [
+            ("End", figure["count"] - 1),
+            ("Home", 0),
+            ("ArrowRight", 1),
+            ("ArrowRight", 2),
+            ("ArrowLeft", 1),
+        ]:
             page.keyboard.press(key)
             now = frames(page)[n]
             assert now["current"] == expected, key
@@ -201,11 +205,16 @@ def output_size_cases():
         if W + 2 * P >= D * (K - 1) + 1
     ]
     cases = [(c, None) for c in rng.sample(valid, 120)]
-    cases += [((W, K, 1, "same", D), None) for W, K, D in
-              rng.sample(list(itertools.product(range(1, 20), range(1, 8),
-                                                range(1, 4))), 30)]
-    cases += [((W, K, 1, "valid", D), None) for W, K, D in
-              [(7, 3, 1), (8, 4, 2), (5, 5, 1), (30, 2, 3), (9, 1, 1)]]
+    cases += [
+        ((W, K, 1, "same", D), None)
+        for W, K, D in rng.sample(
+            list(itertools.product(range(1, 20), range(1, 8), range(1, 4))), 30
+        )
+    ]
+    cases += [
+        ((W, K, 1, "valid", D), None)
+        for W, K, D in [(7, 3, 1), (8, 4, 2), (5, 5, 1), (30, 2, 3), (9, 1, 1)]
+    ]
     too_large = [
         (W, K, S, P, D)
         for W, K, S, P, D in itertools.product(
@@ -214,17 +223,41 @@ def output_size_cases():
         if W + 2 * P < D * (K - 1) + 1
     ]
     cases += [(c, "kernel-too-large") for c in rng.sample(too_large, 40)]
-    cases += [((2, 3, 1, "valid", 1), "kernel-too-large"),
-              ((4, 3, 1, "valid", 2), "kernel-too-large")]
-    cases += [((W, K, S, "same", D), "same-strided")
-              for W, K, S, D in [(10, 3, 2, 1), (5, 4, 3, 1), (7, 1, 2, 2),
-                                 (12, 5, 4, 3), (1, 2, 2, 1)]]
-    small = [(0, 3, 1, 0, 1), (0, 1, 1, 2, 1), (5, 0, 1, 0, 1), (5, 3, 0, 0, 1),
-             (5, 3, 1, -1, 1), (5, 3, 1, 0, 0), (9, 3, -2, 1, 1), (6, -1, 1, 0, 1)]
+    cases += [
+        ((2, 3, 1, "valid", 1), "kernel-too-large"),
+        ((4, 3, 1, "valid", 2), "kernel-too-large"),
+    ]
+    cases += [
+        ((W, K, S, "same", D), "same-strided")
+        for W, K, S, D in [
+            (10, 3, 2, 1),
+            (5, 4, 3, 1),
+            (7, 1, 2, 2),
+            (12, 5, 4, 3),
+            (1, 2, 2, 1),
+        ]
+    ]
+    small = [
+        (0, 3, 1, 0, 1),
+        (0, 1, 1, 2, 1),
+        (5, 0, 1, 0, 1),
+        (5, 3, 0, 0, 1),
+        (5, 3, 1, -1, 1),
+        (5, 3, 1, 0, 0),
+        (9, 3, -2, 1, 1),
+        (6, -1, 1, 0, 1),
+    ]
     cases += [(c, "too-small") for c in small]
-    cases += [(c, "not-whole") for c in [(7.5, 3, 1, 0, 1), (7, 2.5, 1, 0, 1),
-                                         (7, 3, 1.5, 0, 1), (7, 3, 1, 0.5, 1),
-                                         (7, 3, 1, 0, 1.5)]]
+    cases += [
+        (c, "not-whole")
+        for c in [
+            (7.5, 3, 1, 0, 1),
+            (7, 2.5, 1, 0, 1),
+            (7, 3, 1.5, 0, 1),
+            (7, 3, 1, 0.5, 1),
+            (7, 3, 1, 0, 1.5),
+        ]
+    ]
     return cases
 
 
@@ -233,6 +266,15 @@ def torch_answer(setting):
     if isinstance(W, float) or isinstance(K, float):
         return None  # no tensor has a fractional length
     return torch_output_size(W, K, S, P, D)
+
+
+def same_split_is_pytorchs(W, K, D, pads):
+    """Does padding W values by `pads` (left, right), then convolving without
+    padding, give what PyTorch's padding='same' gives?"""
+    x = torch.randn(1, 1, W, dtype=torch.float64)
+    w = torch.randn(1, 1, K, dtype=torch.float64)
+    same = F.conv1d(x, w, padding="same", dilation=D)
+    return torch.equal(F.conv1d(F.pad(x, pads), w, dilation=D), same)
 
 
 def set_field(page, root, name, value, shown):
@@ -255,6 +297,7 @@ def drive_output_size(page, root, setting, shown):
         set_field(page, root, "padding", str(P), shown)
     return root.locator("output.conv-explorer-result").evaluate(
         """o => ({size: o.dataset.size, error: o.dataset.error, text: o.textContent,
+                 pads: o.dataset.pads,
                  rows: o.closest('form').querySelectorAll(
                     '.conv-explorer-drawing svg text').length,
                  drawn: !!o.closest('form')
@@ -275,22 +318,38 @@ def test_output_size_cases_cover_the_issue():
 
 def test_output_size_explorer_agrees_with_pytorch(opened):
     """Driven through its controls, does the output-size explorer show PyTorch's
-    output length for every valid setting (and draw that many windows), and a clear
-    message, never NaN, for every setting that PyTorch refuses?"""
+    output length for every valid setting (and draw that many windows, with the
+    padding where PyTorch puts it), and a clear message, never NaN, for every
+    setting that PyTorch refuses?"""
     page, errors = opened("book/output-size")
     root = page.locator("div.conv-explorer[data-explorer=output-size]")
-    shown = {"input": "7", "kernel": "3", "stride": "1", "padding": "0",
-             "dilation": "1", "mode": "number"}
+    shown = {
+        "input": "7",
+        "kernel": "3",
+        "stride": "1",
+        "padding": "0",
+        "dilation": "1",
+        "mode": "number",
+    }
     wrong = []
     for setting, reason in output_size_cases():
         got = drive_output_size(page, root, setting, shown)
         expected = torch_answer(setting)
         assert not any(bad in got["text"] for bad in ("NaN", "undefined", "Infinity"))
         if expected is not None:
-            ok = (got["size"] == str(expected) and got["error"] == ""
-                  and got["text"].startswith(f"Output size: {expected}."))
+            ok = (
+                got["size"] == str(expected)
+                and got["error"] == ""
+                and got["text"].startswith(f"Output size: {expected}.")
+            )
             if got["drawn"]:
                 ok = ok and got["rows"] == expected
+            W, K, _, P, D = setting
+            pads = tuple(int(p) for p in got["pads"].split(","))
+            if P == "same":  # the page shows where the zeros go: as PyTorch does?
+                ok = ok and same_split_is_pytorchs(W, K, D, pads)
+            else:
+                ok = ok and pads == ((0, 0) if P == "valid" else (P, P))
         else:
             ok = got["size"] == "" and got["error"] == reason and len(got["text"]) > 20
         if not ok:
@@ -340,8 +399,9 @@ def torch_fields(layers, length=400):
     fields, y = [], x
     for n, (K, S, D) in enumerate(layers, start=1):
         try:
-            y = F.conv1d(y, torch.ones(1, 1, K, dtype=torch.float64), stride=S,
-                         dilation=D)
+            y = F.conv1d(
+                y, torch.ones(1, 1, K, dtype=torch.float64), stride=S, dilation=D
+            )
         except RuntimeError:
             return fields, n
         assert y.shape[-1] >= 2, "the test's input is too short for this stack"
@@ -359,11 +419,17 @@ def rf_cases():
     stacks = []
     for _ in range(190):
         depth = rng.randint(1, 4)
-        stacks.append([(rng.randint(1, 4), rng.randint(1, 3), rng.randint(1, 2))
-                       for _ in range(depth)])
+        stacks.append(
+            [
+                (rng.randint(1, 4), rng.randint(1, 3), rng.randint(1, 2))
+                for _ in range(depth)
+            ]
+        )
     for _ in range(20):
-        stack = [(rng.randint(1, 4), rng.randint(1, 3), rng.randint(1, 2))
-                 for _ in range(rng.randint(1, 4))]
+        stack = [
+            (rng.randint(1, 4), rng.randint(1, 3), rng.randint(1, 2))
+            for _ in range(rng.randint(1, 4))
+        ]
         bad = rng.randrange(len(stack))
         layer = list(stack[bad])
         layer[rng.randrange(3)] = 0
@@ -449,8 +515,10 @@ def test_receptive_field_explorer_by_keyboard(opened):
     page.keyboard.press("Control+a")
     page.keyboard.type("5")
     stack = [
-        tuple(int(rows.nth(n).locator(f"[data-field={name}]").input_value())
-              for name in ("kernel", "stride", "dilation"))
+        tuple(
+            int(rows.nth(n).locator(f"[data-field={name}]").input_value())
+            for name in ("kernel", "stride", "dilation")
+        )
         for n in range(1, before + 1)
     ]
     assert stack[-1] == (5, 1, 1)
@@ -467,8 +535,9 @@ def test_receptive_field_explorer_by_keyboard(opened):
 
 def _luminance(rgb):
     channels = [int(v) / 255 for v in rgb.strip("rgba()").split(",")[:3]]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-              for c in channels]
+    linear = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    ]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
@@ -515,8 +584,9 @@ def test_dark_mode(opened, doc, built_book):
     assert colours["paper"] and set(colours["paper"]) == {"#fff"}
     shots = built_book.parent / "screenshots"
     shots.mkdir(exist_ok=True)
-    page.screenshot(path=shots / f"{doc.replace('/', '-')}-figures-dark.png",
-                    full_page=True)
+    page.screenshot(
+        path=shots / f"{doc.replace('/', '-')}-figures-dark.png", full_page=True
+    )
     assert errors == []
 
 

@@ -75,8 +75,8 @@
 
   function describeSize(r, mode) {
     const pads = mode === "same"
-      ? `padding 'same' puts ${r.pads[0]} zero${r.pads[0] === 1 ? "" : "s"} on the ` +
-        `left and ${r.pads[1]} on the right; `
+      ? `Padding 'same' puts ${r.pads[0]} zero${r.pads[0] === 1 ? "" : "s"} on the ` +
+        `left and ${r.pads[1]} on the right. `
       : "";
     return `Output size: ${r.size}. ${pads}A window spans ${r.span} input` +
       `${r.span === 1 ? "" : "s"}, and ⌊(${r.padded} − ${r.span}) / ${r.stride}⌋ + 1 ` +
@@ -115,6 +115,7 @@
         padding: mode.value === "number" ? P.input.value : mode.value });
       result.classList.toggle("conv-explorer-error", !r.ok);
       result.dataset.size = r.ok ? String(r.size) : "";
+      result.dataset.pads = r.ok ? r.pads.join(",") : "";
       result.dataset.error = r.ok ? "" : r.key;
       result.textContent = r.ok ? describeSize(r, mode.value) : r.message;
       drawWindows(figure, r);

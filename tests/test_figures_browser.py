@@ -5,7 +5,8 @@ and scrub; the explorers (book/_static/conv-explorers.js and conv-formulas.js),
 driven through their controls as a reader would, must give PyTorch's answer for
 every setting tried, valid or not. Also: labelled controls that a keyboard can
 operate, phone and desktop widths, dark mode, reduced motion, and the weight of
-every chapter page.
+every chapter page. Last, without a browser: every frame an animation draws is the
+window that PyTorch reads.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import functools
 import itertools
 import json
 import random
+import re
 
 import pytest
 import torch
@@ -21,6 +23,8 @@ import torch.nn.functional as F
 from test_site import DESKTOP, PAGES, PHONE, _QuietHandler, open_page
 
 from browser import chromium, serving
+from convbook.animation import CELL, field_animation, kernel_animation
+from convbook.arithmetic import full_padding, same_padding
 
 # How many animations each chapter shows.
 ANIMATED = {
@@ -614,3 +618,87 @@ def test_no_chapter_page_over_the_limit(opened, built_book):
     assert set(ANIMATED) <= set(weights)
     assert all(w > 100_000 for w in weights.values())  # the sizes were read
     assert {d: w for d, w in weights.items() if w > MAX_PAGE_BYTES} == {}
+
+
+# ---- the animations' frames, as drawn at build time ----------------------------
+
+FRAME = re.compile(r'<g data-frame="(\d+)"[^>]*>(.*?)</g>', re.S)
+RECT = re.compile(r'<rect x="(\d+)" y="(\d+)"')
+TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
+
+
+def drawn_frames(svg):
+    """{frame: (cells as (row, column), texts)} of one SVG panel of an animation."""
+    return {
+        int(n): (
+            {(int(y) // CELL, int(x) // CELL) for x, y in RECT.findall(body)},
+            TEXT.findall(body),
+        )
+        for n, body in FRAME.findall(svg)
+    }
+
+
+def torch_windows(W, K, S, pads, D):
+    """{(oy, ox): cells of the padded input that reach that output}, by autograd."""
+    before, after = pads
+    x = torch.ones(1, 1, W + before + after, W + before + after, requires_grad=True)
+    y = F.conv2d(x, torch.ones(1, 1, K, K), stride=S, dilation=D)
+    windows = {}
+    for oy, ox in itertools.product(range(y.shape[2]), range(y.shape[3])):
+        (g,) = torch.autograd.grad(y[0, 0, oy, ox], x, retain_graph=True)
+        windows[oy, ox] = {tuple(p) for p in torch.nonzero(g[0, 0]).tolist()}
+    return windows
+
+
+# The settings the chapters animate: (W, K, S, pads, D).
+ANIMATIONS = [
+    (5, 3, 1, (0, 0), 1),
+    (5, 3, 2, (1, 1), 1),
+    (7, 3, 1, (0, 0), 2),
+    (5, 3, 1, same_padding(3), 1),
+    (5, 3, 1, (full_padding(3),) * 2, 1),
+    (4, 2, 2, (0, 0), 1),
+    (6, 4, 1, same_padding(4), 1),
+]
+
+
+@pytest.mark.parametrize("setting", ANIMATIONS)
+def test_animation_frames_are_pytorchs_windows(setting):
+    """Does each frame of a kernel animation cover exactly the input cells that
+    PyTorch's conv2d reads for that output, one frame per output, in order?"""
+    W, K, S, pads, D = setting
+    html = kernel_animation(W, K, S, pads, D).data
+    svgs = html.split("<svg")[1:]
+    frames_in, frames_out = drawn_frames(svgs[0]), drawn_frames(svgs[1])
+    windows = torch_windows(W, K, S, pads, D)
+    side = int(len(windows) ** 0.5)
+    assert sorted(frames_in) == list(range(len(windows)))
+    for n, (oy, ox) in enumerate(sorted(windows)):
+        assert frames_in[n][0] == windows[oy, ox], (n, oy, ox)
+        assert frames_out[n][0] == {(oy, ox)}
+    assert f"output {side}×{side}" in html
+
+
+def test_pooling_animation_shows_pytorchs_maxima():
+    """Does the pooling animation write, by its last frame, every output that
+    F.max_pool2d gives, and name each window's maximum in its status?"""
+    x = [[1, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 2], [2, 2, 3, 6]]
+    html = kernel_animation(4, 2, S=2, values=x, reduce=("max", max)).data
+    pooled = F.max_pool2d(torch.tensor(x, dtype=torch.float64)[None], 2)[0]
+    last = drawn_frames(html.split("<svg")[2])[3][1]
+    assert last == [f"{v:g}" for v in pooled.flatten().tolist()]
+    statuses = re.findall(r'data-status="([^"]*)"', html)
+    for status, value in zip(statuses, pooled.flatten().tolist(), strict=True):
+        assert status.endswith(f"= {value:g}.")
+
+
+def test_field_animation_marks_pytorchs_receptive_fields():
+    """Does each frame of the receptive-field animation mark as many inputs as
+    PyTorch's gradients say the first neuron of that layer sees?"""
+    layers = [(3, 1, 1), (3, 2, 1), (2, 2, 1), (3, 1, 1)]
+    names = ["input", "conv", "conv", "pool", "conv"]
+    html = field_animation(layers, names, n_in=23).data
+    fields, refused = torch_fields(layers, length=23)
+    assert refused is None
+    marks = [int(m) for m in re.findall(r"<text[^>]*>r = (\d+)</text>", html)]
+    assert marks == [1] + [r for r, _ in fields]

@@ -38,8 +38,9 @@
       if (on) {
         timer = setInterval(() => show(current + 1), interval);
       }
+      // The button says what it will do; its name changes, so it is not also a
+      // toggle (aria-pressed), which would read as "Pause, pressed".
       play.textContent = on ? "Pause" : "Play";
-      play.setAttribute("aria-pressed", on ? "true" : "false");
       figure.dataset.playing = on ? "true" : "false";
       // While it plays, a screen reader is not told every frame; paused, it is.
       status.setAttribute("aria-live", on ? "off" : "polite");

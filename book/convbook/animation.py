@@ -84,7 +84,7 @@ def _figure(panels, statuses, caption) -> str:
         f'<div class="conv-anim-panels">{"".join(panels)}</div>'
         f'<p class="conv-anim-status">{escape(statuses[0])}</p>'
         '<div class="conv-anim-controls" hidden>'
-        '<button type="button" class="conv-anim-play" aria-pressed="false">'
+        '<button type="button" class="conv-anim-play">'
         "Play</button>"
         '<label class="conv-anim-scrub-label">Frame '
         f'<input type="range" class="conv-anim-scrub" min="0" max="{n - 1}" '

@@ -35,6 +35,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from convbook.arithmetic import grow
+
 BYTES_PER_FLOAT32 = 4
 
 
@@ -61,11 +63,6 @@ def window(module: nn.Module, in_size: int | None = None):
         stride = in_size // out
         return in_size - (out - 1) * stride, stride, 1
     return None
-
-
-def grow(rf: int, jump: int, kernel: int, stride: int, dilation: int = 1):
-    """One step of the recurrence: (rf, jump) after a window layer."""
-    return rf + (kernel - 1) * dilation * jump, jump * stride
 
 
 def _grid_action(module, x, out):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.batch import grade
-from autograder.course import Course
-from autograder.sandbox import Limits
+from autograder.engine.batch import grade
+from autograder.engine.course import Course
+from autograder.engine.sandbox.process import Limits
 from helpers import EXERCISES, ROOT, grade_id, submission
 
 A1, NB1 = "01-output-size", "output-size.ipynb"

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from autograder.course import Course
+from autograder.engine.course import Course
 from grader_support import (
     A1,
     NB1,
@@ -259,8 +259,8 @@ def _draws(key):
     """The values the cell above draws in the grader's namespace for a key."""
     from types import SimpleNamespace
 
-    from autograder.runner import Course as CompiledCourse
-    from autograder.runner import compile_test
+    from autograder.engine.runner import Course as CompiledCourse
+    from autograder.engine.runner import compile_test
 
     cell = SimpleNamespace(source=KEYED_CELL, grade_id="keyed", points=1)
     test = compile_test(cell)
@@ -273,7 +273,7 @@ def _draws(key):
 def test_hidden_draws_are_keyed_per_student_and_visible_draws_are_not():
     """Do hidden-test draws differ between students, stay the same for one
     student, and differ from the fixed seed, while visible draws do not change?"""
-    from autograder.hidden import course_secret, student_key
+    from autograder.engine.hidden import course_secret, student_key
 
     secret = b"course secret"
     assert course_secret  # the module's own entry point exists
@@ -342,7 +342,7 @@ def test_csv_cells_cannot_become_formulas(graded):
 
 CRASH = """
 import os
-import autograder.runner as runner
+import autograder.engine.runner as runner
 
 _real = runner.grade_notebook
 

@@ -10,7 +10,7 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.course import Course
+from autograder.engine.course import Course
 from grader_support import A1, NB1, cli, make_course, submission
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import Outcome, Summary
-from autograder.cli import parser
-from autograder.runner import OUT_OF_BUDGET, PART_TIMEOUT
-from autograder.sandbox import Limits
+from autograder.engine.batch import Outcome, Summary
+from autograder.engine.cli import parser
+from autograder.engine.runner import OUT_OF_BUDGET, PART_TIMEOUT
+from autograder.engine.sandbox.process import Limits
 from grader_support import (
     A1,
     NB1,

@@ -13,8 +13,8 @@ import sys
 import pytest
 from test_grader_batch import SLOW
 
-from autograder.runner import RETRY_FACTOR
-from autograder.sandbox import Limits
+from autograder.engine.runner import RETRY_FACTOR
+from autograder.engine.sandbox.process import Limits
 from grader_support import (
     A1,
     NB1,

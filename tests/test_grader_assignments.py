@@ -7,9 +7,9 @@ get full marks, and its untouched exercise zero, with every test cell run?
 import pytest
 import torch
 
-from autograder.notebook import SourceNotebook
-from autograder.runner import Course, grade_notebook
-from autograder.sandbox import Environment, Limits, detect_isolation
+from autograder.engine.notebook import SourceNotebook
+from autograder.engine.runner import Course, grade_notebook
+from autograder.engine.sandbox.process import Environment, Limits, detect_isolation
 from grader_support import exercise, put
 from helpers import ROOT, submission
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from autograder.cli import feedback
-from autograder.course import Course
-from autograder.report import class_report, export
+from autograder.engine.cli import feedback
+from autograder.engine.course import Course
+from autograder.engine.report import class_report, export
 from grader_support import (
     A1,
     NB1,
@@ -203,7 +203,7 @@ def hidden_lines():
     line such as `padding="same")` that the released cells hold too says nothing)."""
     import nbformat
 
-    from autograder.notebook import released_test_source
+    from autograder.engine.notebook import released_test_source
 
     nb = nbformat.read(ROOT / "solutions" / A1 / NB1, as_version=4)
     visible = "\n".join(released_test_source(cell.source) for cell in nb.cells)
@@ -320,7 +320,7 @@ while time.monotonic() < deadline:
         break
     time.sleep(0.05)
 for child in psutil.Process(parent).children():
-    if child.cmdline()[1:3] == ["-m", "autograder.worker"]:
+    if child.cmdline()[1:3] == ["-m", "autograder.engine.worker"]:
         child.kill()
         print("killed", child.pid)
         break

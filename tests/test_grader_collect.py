@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from autograder.collect import collect
-from autograder.course import Course
+from autograder.engine.collect import collect
+from autograder.engine.course import Course
 from grader_support import A1, NB1, cli, make_course, submission
 
 

@@ -22,11 +22,11 @@ import pytest
 from test_cluster_cli import BUDGET, check_sleepy, sleepy_class, sleepy_conv1d
 from test_grader_batch import SLOW
 
-from autograder import cluster as dask_grading
-from autograder.batch import Progress, grade
-from autograder.cli import feedback, main
-from autograder.course import Course, CourseError, gradebook_url
-from autograder.report import class_report
+from autograder.engine import cluster as dask_grading
+from autograder.engine.batch import Progress, grade
+from autograder.engine.cli import feedback, main
+from autograder.engine.course import Course, CourseError, gradebook_url
+from autograder.engine.report import class_report
 from grader_support import (
     A1,
     NB1,

@@ -49,7 +49,7 @@ def test_numpy_integer_sizes_get_full_marks(tmp_path):
 
 
 def _max(root, grade_id):
-    from autograder.course import Course
+    from autograder.engine.course import Course
 
     with Course(root).gradebook() as gb:
         for cell in gb.find_assignment(A1).notebooks[0].grade_cells:

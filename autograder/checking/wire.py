@@ -22,7 +22,7 @@ deeply, too many values, too many bytes) arrives as an `Unsendable` that says
 why, the same in both places.
 
 This module imports only the standard library and NumPy, because the sandbox
-runs it too (see sandbox_child.py).
+runs it too (see engine/sandbox/child.py).
 """
 
 import json

@@ -38,7 +38,7 @@ from .course import (
 from .hidden import course_secret, student_key
 from .notebook import clean
 from .runner import OUT_OF_BUDGET, PART_TIMEOUT, RETRY_FACTOR, submission_wall
-from .sandbox import (
+from .sandbox.process import (
     Limits,
     UnsafeIsolation,
     describe_isolation,
@@ -64,7 +64,7 @@ class _Proc:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(log_dir / f"worker-{index}.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker", json.dumps(config)],
+            [sys.executable, "-m", "autograder.engine.worker", json.dumps(config)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,

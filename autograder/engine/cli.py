@@ -56,7 +56,7 @@ def cmd_scheduler(args):
 
 def cmd_grade(args):
     from .batch import grade
-    from .sandbox import Limits
+    from .sandbox.process import Limits
 
     cpu, nb_cpu = args.part_timeout, args.notebook_timeout
     limits = Limits(

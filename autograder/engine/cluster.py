@@ -4,7 +4,7 @@
 submission to a Dask worker as one task. The task runs the same grading
 code as a local grading process (worker.Worker): PyTorch imported once per
 Dask worker process, each source notebook prepared once, and the student's
-code in the same sandboxed children (sandbox.py), never in the Dask worker
+code in the same sandboxed children (sandbox/process.py), never in the Dask worker
 itself. The task grades into a private temporary folder on the worker and
 returns the result and the graded notebook as data; so the Dask workers only
 read the course (the source notebooks and the submissions, at the same path

@@ -122,7 +122,7 @@ class Course:
                 f"{self.root} has no nbgrader_config.py: not a course folder"
             )
         self.config = _load_config(self.root)
-        quiet = logging.getLogger("autograder.course")
+        quiet = logging.getLogger("autograder.engine.course")
         quiet.setLevel(logging.ERROR)  # nbgrader's own options trip its warnings
         self.coursedir = CourseDirectory(config=self.config, log=quiet)
         self.coursedir.root = str(self.root)

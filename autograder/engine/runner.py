@@ -3,7 +3,7 @@
 The grading process runs the locked cells and every test cell of the
 instructor's source notebook (hidden tests included) itself. The names the
 solution cells define (`conv1d`, ...) are bound to `StudentFunction` proxies:
-calling one sends the arguments to the sandboxed process (sandbox.py), which
+calling one sends the arguments to the sandboxed process (sandbox/process.py), which
 runs the student's function and sends back its output as plain data. So
 `check` and the PyTorch reference run here, where the student's code cannot
 reach them, and a part's score depends only on what the student's functions
@@ -30,8 +30,8 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from . import wire
-from .guard import ForbiddenCall
+from ..checking import wire
+from ..checking.guard import ForbiddenCall
 from .hidden import HIDDEN_REGIONS, keyed_builtins
 from .notebook import (
     HIDDEN_BEGIN,
@@ -46,7 +46,7 @@ from .notebook import (
     stream_output,
     unreadable_steps,
 )
-from .sandbox import (
+from .sandbox.process import (
     STOPPED_CPU,
     STOPPED_TOTAL,
     STOPPED_WAIT,

@@ -1,13 +1,13 @@
 """A grading process: takes submissions one at a time, grades them, reports.
 
-    python -m autograder.worker CONFIG_JSON
+    python -m autograder.engine.worker CONFIG_JSON
 
 reads one JSON job per line on stdin and answers one JSON line per job on
 its original stdout (everything else it or its libraries print goes to
 stderr). It imports PyTorch and the references once and keeps the prepared
 test cells of each source notebook, so a submission costs only its own
 tests. It runs no student code itself: each notebook's student code runs
-in a sandboxed child (see runner.py and sandbox.py). It dies with the batch
+in a sandboxed child (see runner.py and sandbox/process.py). It dies with the batch
 that started it (parent-death signal).
 """
 
@@ -19,7 +19,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .sandbox import Environment, Limits
+from .sandbox.process import Environment, Limits
 
 
 def _data_size():
@@ -133,7 +133,7 @@ class Worker:
         Adds "review" (messages) to the result and a warning, when any.
         """
         from .notebook import Malformed, merge, python_source, read_submission
-        from .review import scan_cells
+        from .sandbox.review import scan_cells
 
         try:
             steps, _ = merge(source, read_submission(path))

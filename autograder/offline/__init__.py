@@ -3,9 +3,9 @@
 PyTorch does not run in the browser (JupyterLite's Pyodide kernel). There,
 `reference` finds no `torch` and fills its tables from this module instead:
 for every `check(...)` call in the visible test cells of the exercise
-notebooks, `python -m autograder.precompute` has stored the arguments,
+notebooks, `python -m autograder.offline.precompute` has stored the arguments,
 PyTorch's result (or its refusal), and what each known mistake would have
-returned, in `autograder/precomputed/<assignment>.json`. A check then compares,
+returned, in `autograder/offline/precomputed/<assignment>.json`. A check then compares,
 diagnoses and words its message exactly as it does with PyTorch.
 
 Only those calls are known: a check with other arguments raises
@@ -17,26 +17,43 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import shutil
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-FOLDER = Path(__file__).parent / "precomputed"
+#: The package's root folder, and the folder of the stored answers in it.
+PACKAGE = Path(__file__).resolve().parent.parent
+FOLDER = Path(__file__).resolve().parent / "precomputed"
 
-#: The modules that work without PyTorch: what the browser gets of the package.
+#: The modules that work without PyTorch: what the browser gets of the package
+#: (paths in the package's root folder).
 BROWSER_FILES = [
     "__init__.py",
-    "check.py",
-    "compare.py",
-    "diagnose.py",
-    "guard.py",
-    "offline.py",
-    "reference.py",
-    "ops/__init__.py",
-    "ops/backward.py",
-    "wire.py",
+    "checking/__init__.py",
+    "checking/check.py",
+    "checking/compare.py",
+    "checking/diagnose.py",
+    "checking/guard.py",
+    "checking/reference.py",
+    "checking/registry.py",
+    "checking/ops/__init__.py",
+    "checking/ops/backward.py",
+    "checking/wire.py",
+    "offline/__init__.py",
 ]
+
+
+def stage(target, assignment):
+    """Copy the browser's part of the package, with the stored answers of
+    `assignment` alone, into the folder `target` (which becomes `autograder`)."""
+    for name in BROWSER_FILES:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PACKAGE / name, target / name)
+    answers = target / FOLDER.relative_to(PACKAGE)
+    answers.mkdir(parents=True)
+    shutil.copy2(FOLDER / f"{assignment}.json", answers / f"{assignment}.json")
 
 
 class NoPrecomputedResult(LookupError):
@@ -215,13 +232,15 @@ def table():
     return _TABLE
 
 
-def install(references, diagnoses, invalid):
-    """Fill the reference and diagnosis tables from the stored calls."""
+def install(references, diagnoses, invalid, mistake):
+    """Fill the reference and diagnosis tables from the stored calls; `invalid`
+    and `mistake` are registry's InvalidArguments and Mistake."""
     t = table()
     for op in t.params:
         references[op] = _reference(t, op, invalid)
         diagnoses[op] = [
-            (message, _diagnosis(t, op, i)) for i, message in enumerate(t.diagnoses[op])
+            mistake(d["key"], d["message"], _diagnosis(t, op, i))
+            for i, d in enumerate(t.diagnoses[op])
         ]
 
 

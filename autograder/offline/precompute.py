@@ -1,11 +1,11 @@
 """Store PyTorch's answers for the visible checks of the exercise notebooks.
 
-    python -m autograder.precompute     # writes autograder/precomputed/
+    python -m autograder.offline.precompute   # writes autograder/offline/precomputed/
 
 Runs the visible test cells of every student notebook in exercises/ (never
 solutions/: hidden tests are not in the student notebooks, so they are never
-stored) with `check` replaced by a recorder that notes each call's op and
-arguments instead of calling the student's function. Each call is then run
+stored) inside `registry.recording()`, where `check` notes each call's op
+and arguments instead of calling the student's function. Each call is then run
 through the PyTorch reference and the known mistakes, as `check` would, and
 the results are written for `offline`, which answers the same checks where
 PyTorch cannot run (the browser). tests/test_jupyterlite.py checks that the
@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import inspect
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 
-from . import offline, reference
-from .check import _bind
-from .diagnose import _run_variant
-from .ops import backward
+from .. import offline
+from ..checking import reference
+from ..checking.diagnose import run_variant
+from ..checking.ops import backward
+from ..checking.registry import recording
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ROOT / "exercises"
 
 
@@ -40,20 +40,7 @@ def visible_calls(notebook):
     A check call is (op, bound arguments); a forward call is the arguments of
     a random_grad_out call, whose output shape a test needs.
     """
-    checks, forwards = [], []
-
-    def record(student_fn, op, *args, **kwargs):
-        checks.append((op, _bind(op, args, kwargs)))
-
-    def record_forward(forward, x, *args, **kwargs):
-        forwards.append((forward, x, args, kwargs))
-        return real_forward_shape(forward, x, *args, **kwargs)
-
-    real_check = sys.modules["autograder"].check
-    real_forward_shape = backward.forward_shape
-    sys.modules["autograder"].check = record
-    backward.forward_shape = record_forward
-    try:
+    with recording() as recorder:
         namespace = {}
         for cell in nbformat.read(notebook, as_version=4).cells:
             if cell.cell_type != "code":
@@ -63,10 +50,7 @@ def visible_calls(notebook):
             except NotImplementedError:
                 if _nbgrader(cell).get("grade"):
                     raise  # a test cell that calls the student's function directly
-    finally:
-        sys.modules["autograder"].check = real_check
-        backward.forward_shape = real_forward_shape
-    return checks, forwards
+    return recorder.checks, recorder.forwards
 
 
 def _params(op):
@@ -87,8 +71,7 @@ def _stored_call(op, args):
         call["refuses"] = str(err)
         return call
     call["variants"] = [
-        offline.encode(_run_variant(op, make, args))
-        for _, make in reference.DIAGNOSES[op]
+        offline.encode(run_variant(op, m.make, args)) for m in reference.DIAGNOSES[op]
     ]
     return call
 
@@ -111,7 +94,10 @@ def precompute(notebook):
         "ops": {
             op: {
                 "params": _params(op),
-                "diagnoses": [m for m, _ in reference.DIAGNOSES[op]],
+                "diagnoses": [
+                    {"key": m.key, "message": m.message}
+                    for m in reference.DIAGNOSES[op]
+                ],
             }
             for op in ops
         },

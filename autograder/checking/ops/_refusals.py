@@ -8,7 +8,7 @@ NotImplementedError for an unsupported combination of mode and input rank,
 
 from __future__ import annotations
 
-from ..reference import InvalidArguments, call_torch
+from ..registry import InvalidArguments, call_torch
 
 
 def call_refusing(fn, *args, **kwargs):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import offline
-from ..reference import call_torch, register, tensor, torch
+from ... import offline
+from ..registry import Mistake, active_recorder, call_torch, register, tensor, torch
 
 if torch is not None:  # without PyTorch (Pyodide), only random_grad_out works
     import torch.nn.functional as F
@@ -104,37 +104,44 @@ def _grad_x_not_cropped(args):
 
 
 CONV2D_BACKWARD = [
-    (
+    Mistake(
+        "grad_weight_one_image",
         "grad_weight comes from one image only: the weights are shared by the "
         "whole batch, so their gradient is a sum over the batch (+=, not =)",
         _grad_weight_last_image,
     ),
-    (
+    Mistake(
+        "grad_weight_averaged_over_batch",
         "grad_weight is averaged over the batch: PyTorch's gradient of a sum "
         "is summed over the batch, not divided by N",
         _grad_weight_mean,
     ),
-    (
+    Mistake(
+        "grad_x_kernel_unflipped",
         "grad_x uses the kernel without flipping it: as a convolution of grad_out, "
         "the input gradient is a transposed convolution, w[o, c, K-1-p, K-1-q]",
         _grad_x_unflipped,
     ),
-    (
+    Mistake(
+        "stride_ignored_grad_x",
         "the stride is ignored in the backward scatter: output (i, j) read input "
         "(i*S + p*D, j*S + q*D), so that is where its gradient goes",
         _stride_ignored({0}),
     ),
-    (
+    Mistake(
+        "stride_ignored_grad_weight",
         "the stride is ignored in grad_weight: tap (p, q) of output (i, j) met "
         "input (i*S + p*D, j*S + q*D)",
         _stride_ignored({1}),
     ),
-    (
+    Mistake(
+        "stride_ignored_backward",
         "the stride is ignored in the backward pass: output (i, j) read input "
         "(i*S + p*D, j*S + q*D)",
         _stride_ignored({0, 1}),
     ),
-    (
+    Mistake(
+        "grad_x_keeps_padding",
         "grad_x keeps the padding: it has the padded input's shape; crop the "
         "padding off to return the gradient of the unpadded x",
         _grad_x_not_cropped,
@@ -258,21 +265,25 @@ def _pool_all_maxima(args):
 
 
 MAX_POOL2D_BACKWARD = [
-    (
+    Mistake(
+        "overlap_overwrites",
         "where windows overlap, a later window's gradient overwrites an earlier "
         "one: an input that is the maximum of several windows gets the sum (+=)",
         _pool_overwrite,
     ),
-    (
+    Mistake(
+        "gradient_to_first_element",
         "the gradient goes to the first (top-left) element of each window, not "
         "to the window's maximum",
         _pool_first_element,
     ),
-    (
+    Mistake(
+        "stride_ignored",
         "the stride is ignored: window (i, j) starts at input (i*S - P, j*S - P)",
         _pool_stride_ignored,
     ),
-    (
+    Mistake(
+        "gradient_to_every_maximum",
         "the gradient goes to every element equal to the window's maximum: "
         "PyTorch sends it to one maximal element (the first, in row-major order)",
         _pool_all_maxima,
@@ -293,6 +304,9 @@ def max_pool2d_backward(
 
 def forward_shape(forward, x, *args, **kwargs):
     """The shape of F.<forward>(x, *args, **kwargs)'s output."""
+    recorder = active_recorder()
+    if recorder is not None:
+        recorder.forwards.append((forward, x, args, kwargs))
     if torch is None:
         return offline.forward_shape(forward, x, args, kwargs)
     fn = {"conv2d": F.conv2d, "max_pool2d": F.max_pool2d}[forward]

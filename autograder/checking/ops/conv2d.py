@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from ..diagnose import CONV
-from ..reference import call_torch, register, tensor
+from ..registry import call_torch, register, tensor
+from ._conv import CONV
 
 
 def _conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..diagnose import CONV
-from ..reference import InvalidArguments, call_torch, register, tensor
+from ..registry import InvalidArguments, Mistake, call_torch, register, tensor
+from ._conv import select
 
 
 def _output_shape(weight, input_shape, stride, padding):
@@ -35,25 +35,27 @@ def _reordered(input_last, output_last):
     return variant
 
 
-_KEPT = ("the kernel is flipped", "the stride is ignored", "the padding is ignored")
-
-CONV2D_AS_MATRIX = [d for d in CONV if d[0].startswith(_KEPT)] + [
-    (
+CONV2D_AS_MATRIX = select("kernel_flipped", "stride_ignored", "padding_ignored") + [
+    Mistake(
+        "matrix_transposed",
         "the matrix is transposed: M has one ROW per output value "
         "(C_out * H_out * W_out rows) and one COLUMN per input value (C_in * H * W)",
         lambda a: conv2d_as_matrix(**a).T,
     ),
-    (
+    Mistake(
+        "input_flattened_channels_last",
         "the input is flattened channels-last: x.reshape(-1) of a (C, H, W) array "
         "puts the channel first, so column c*H*W + i*W + j is input (c, i, j)",
         _reordered(input_last=True, output_last=False),
     ),
-    (
+    Mistake(
+        "output_flattened_channels_last",
         "the output is flattened channels-last: row o*H_out*W_out + i*W_out + j "
         "is output (o, i, j)",
         _reordered(input_last=False, output_last=True),
     ),
-    (
+    Mistake(
+        "both_flattened_channels_last",
         "inputs and outputs are both flattened channels-last: PyTorch's order is "
         "(channel, row, column)",
         _reordered(input_last=True, output_last=True),

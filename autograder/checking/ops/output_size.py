@@ -5,24 +5,28 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..diagnose import CONV, size_variant
-from ..reference import call_torch, register, tensor
+from ..registry import Mistake, call_torch, register, tensor
+from ._conv import CONV, size_variant
 
 CONV_OUTPUT_SIZE = [
-    (
+    Mistake(
+        "plus_one_missing",
         "the +1 is missing: (W + 2P - D(K-1) - 1) // S counts the steps "
         "between windows, not the windows",
         size_variant(lambda w, k, s, p, d: (w + 2 * p - d * (k - 1) - 1) // s),
     ),
-    (
+    Mistake(
+        "padding_counted_once",
         "the padding is counted once: P is added on both sides, so it enters as 2P",
         size_variant(lambda w, k, s, p, d: (w + p - d * (k - 1) - 1) // s + 1),
     ),
-    (
+    Mistake(
+        "dilation_ignored",
         "the dilation is ignored: a dilated kernel spans D(K-1) + 1 inputs",
         size_variant(lambda w, k, s, p, d: (w + 2 * p - k) // s + 1),
     ),
-    (
+    Mistake(
+        "division_rounds_up",
         "the division rounds up: a window that does not fit is not computed, "
         "so round down (//)",
         size_variant(lambda w, k, s, p, d: -(-(w + 2 * p - d * (k - 1) - 1) // s) + 1),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch.nn.functional as F
 
-from ..reference import InvalidArguments, register, tensor
+from ..registry import InvalidArguments, Mistake, register, tensor
 from ._refusals import call_refusing
 
 
@@ -78,56 +78,66 @@ def _circular_before_crop(args):
 
 
 PAD = [
-    (
+    Mistake(
+        "pad_pairs_from_first_axis",
         "the pad tuple is read from the first spatial axis: PyTorch's pairs start "
         "at the LAST axis, so (left, right, top, bottom) pads the width first, "
         "then the height",
         _pad_variant(lambda pairs: pairs[::-1]),
     ),
-    (
+    Mistake(
+        "pair_swapped",
         "the two amounts of a pair are swapped: each pair is (before, after), "
         "i.e. (left, right) or (top, bottom)",
         _pad_variant(lambda pairs: [(b, a) for a, b in pairs]),
     ),
-    (
+    Mistake(
+        "padding_applied_before_data_only",
         "the padding is applied before the data only: the right (and bottom) "
         "amounts are missing",
         _pad_variant(lambda pairs: [(a, 0) for a, _ in pairs]),
     ),
-    (
+    Mistake(
+        "padding_applied_after_data_only",
         "the padding is applied after the data only: the left (and top) "
         "amounts are missing",
         _pad_variant(lambda pairs: [(0, b) for _, b in pairs]),
     ),
-    (
+    Mistake(
+        "first_amount_both_sides",
         "the first amount of each pair is used on both sides",
         _pad_variant(lambda pairs: [(a, a) for a, _ in pairs]),
     ),
-    (
+    Mistake(
+        "reflect_as_symmetric",
         "reflect is implemented as numpy's 'symmetric', which repeats the edge "
         "value: PyTorch's reflect mirrors around the edge without repeating it "
         "([1, 2, 3] padded by 2 on the left is [3, 2, 1, 2, 3])",
         _symmetric,
     ),
-    (
+    Mistake(
+        "circular_wrong_end",
         "circular padding is taken from the wrong end: the values added on the "
         "left are the LAST ones of the input (x[-left:]), those on the right "
         "the first ones (x[:right])",
         _circular_wrong_end,
     ),
-    (
+    Mistake(
+        "circular_uncropped",
         "circular padding wraps around the uncropped input: with negative pads, "
         "PyTorch crops first, then copies the wrapped values from what is left "
         "([1, 2, 3, 4, 5] padded by (-1, 2) is [2, 3, 4, 5, 2, 3])",
         _circular_before_crop,
     ),
-    (
+    Mistake(
+        "mode_ignored",
         "the mode is ignored: the input is padded with zeros as in mode='constant'",
         lambda a: (
             {**a, "mode": "constant", "value": 0.0} if a["mode"] != "constant" else None
         ),
     ),
-    (
+    Mistake(
+        "value_ignored",
         "value is ignored: mode='constant' fills the padding with `value`",
         lambda a: (
             {**a, "value": 0.0} if a["mode"] == "constant" and a["value"] != 0 else None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch.nn.functional as F
 
-from ..reference import register, tensor
+from ..registry import Mistake, register, tensor
 from ._refusals import call_refusing
 
 # --- the mistakes ------------------------------------------------------------
@@ -108,19 +110,23 @@ def _swapped(args):
     return {**args, **changed} if changed else None
 
 
-STRIDE_DEFAULT = (
+STRIDE_DEFAULT = Mistake(
+    "stride_none_as_one",
     "stride=None means stride = kernel_size (non-overlapping windows), not 1",
     lambda a: {**a, "stride": 1} if a["stride"] is None else None,
 )
-CEIL_IGNORED = (
+CEIL_IGNORED = Mistake(
+    "ceil_mode_ignored",
     "ceil_mode is ignored: with ceil_mode=True the window count is rounded up",
     lambda a: {**a, "ceil_mode": False} if a["ceil_mode"] else None,
 )
-SWAPPED = (
+SWAPPED = Mistake(
+    "width_height_swapped",
     "the tuple arguments are read as (width, height): PyTorch's are (height, width)",
     _swapped,
 )
-PADDING_IGNORED = (
+PADDING_IGNORED = Mistake(
+    "padding_ignored",
     "the padding is ignored",
     lambda a: {**a, "padding": 0} if _nonzero(a["padding"]) else None,
 )
@@ -185,17 +191,20 @@ def _window_local(row, col, args, dims, shape):
 
 
 INDICES_MISTAKES = [
-    (
+    Mistake(
+        "indices_in_padded_input",
         "the indices point into the padded input: PyTorch's count positions of "
         "the unpadded H x W plane of each channel",
         _padded_plane,
     ),
-    (
+    Mistake(
+        "indices_over_whole_array",
         "the indices count over the whole array: PyTorch's restart at 0 in every "
         "channel's H x W plane (row * W + col)",
         _whole_array,
     ),
-    (
+    Mistake(
+        "indices_in_window",
         "the indices are positions in the window (p * KW + q): PyTorch's are "
         "positions in the input plane (row * W + col)",
         _window_local,
@@ -205,15 +214,17 @@ INDICES_MISTAKES = [
 
 def max_pool_mistakes(op):
     """The diagnoses of max_pool1d or max_pool2d (op)."""
-    indices = [(m, _wrong_indices(op, t)) for m, t in INDICES_MISTAKES]
+    indices = [replace(m, make=_wrong_indices(op, m.make)) for m in INDICES_MISTAKES]
     return indices + [
         STRIDE_DEFAULT,
-        (
+        Mistake(
+            "padding_zeros_not_inf",
             "the padding is filled with zeros: max pooling pads with -inf, so that "
             "padding never wins the max (visible when all inputs are negative)",
             _zero_padded(op),
         ),
-        (
+        Mistake(
+            "dilation_ignored",
             "the dilation is ignored: the window's taps are D inputs apart",
             lambda a: (
                 {**a, "dilation": 1} if _as_tuple(a["dilation"], 2) != (1, 1) else None
@@ -221,7 +232,9 @@ def max_pool_mistakes(op):
         ),
         PADDING_IGNORED,
         CEIL_IGNORED,
-        (CEIL_WINDOW_KEPT, _ceil_windows_kept(op, -np.inf)),
+        Mistake(
+            "ceil_window_in_padding", CEIL_WINDOW_KEPT, _ceil_windows_kept(op, -np.inf)
+        ),
         SWAPPED,
     ]
 
@@ -230,7 +243,8 @@ def avg_pool_mistakes(op):
     """The diagnoses of avg_pool1d or avg_pool2d (op)."""
     return [
         STRIDE_DEFAULT,
-        (
+        Mistake(
+            "count_include_pad_inverted",
             "count_include_pad is inverted: True divides by the window's size in the "
             "padded input, False by the number of real inputs it covers",
             lambda a: (
@@ -241,15 +255,19 @@ def avg_pool_mistakes(op):
         ),
         PADDING_IGNORED,
         CEIL_IGNORED,
-        (CEIL_WINDOW_KEPT, _ceil_windows_kept(op, 0.0)),
-        (
+        Mistake(
+            "ceil_window_in_padding", CEIL_WINDOW_KEPT, _ceil_windows_kept(op, 0.0)
+        ),
+        Mistake(
+            "divisor_counts_past_padded",
             "the divisor counts positions past the padded input: with ceil_mode, a "
             "window that runs past the right padding divides (with "
             "count_include_pad=True) by the positions it covers up to the end of "
             "the padding, not by the kernel size",
             _divisor_past_padding(op),
         ),
-        (
+        Mistake(
+            "divisor_override_ignored",
             "divisor_override is ignored: when it is given, every window's sum is "
             "divided by it",
             lambda a: (
@@ -353,12 +371,14 @@ REFERENCES_BY_NAME = {
 
 
 GLOBAL_POOL = [
-    (
+    Mistake(
+        "pooled_axes_dropped",
         "the pooled axes are dropped: the output keeps them with size 1, "
         "(N, C, 1, 1), as adaptive_avg_pool2d(x, 1) does",
         lambda a: global_avg_pool2d(a["x"])[..., 0, 0],
     ),
-    (
+    Mistake(
+        "mean_over_channels",
         "the mean runs over the channels too: each channel has its own mean",
         lambda a: np.broadcast_to(
             np.asarray(a["x"], dtype=np.float64).mean(axis=(-3, -2, -1), keepdims=True),
@@ -382,12 +402,14 @@ def _as_conv_mistakes():
         return avg_pool2d(a["x"], a["kernel_size"], **kw)
 
     return [
-        (
+        Mistake(
+            "kernel_not_normalised",
             "the kernel is not normalised: each weight must be 1/(KH*KW), so that "
             "the conv computes a mean, not a sum",
             lambda a: pooled(a) * area(a),
         ),
-        (
+        Mistake(
+            "conv_mixes_channels",
             "the convolution mixes the channels: mean pooling is a grouped conv "
             "(groups=C) whose output channel c sees input channel c only",
             lambda a: (
@@ -396,7 +418,8 @@ def _as_conv_mistakes():
                 else None
             ),
         ),
-        (
+        Mistake(
+            "stride_one",
             "the stride is 1: pooling windows do not overlap, so the conv's "
             "stride is the kernel size",
             lambda a: pooled(a, stride=1) if area(a) > 1 else None,

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..reference import InvalidArguments, register
+from ..registry import InvalidArguments, Mistake, register
 from ._refusals import call_refusing
 
 # --- receptive field ---------------------------------------------------------
@@ -84,17 +84,20 @@ def _wrong_recurrence(jump="before", dilation=True):
 
 
 RECEPTIVE_FIELD = [
-    (
+    Mistake(
+        "jump_forgotten",
         "the jump is forgotten: layer l's D(K - 1) counts positions of ITS input, "
         "which are J inputs apart, J = the product of the strides before layer l",
         _wrong_recurrence(jump="none"),
     ),
-    (
+    Mistake(
+        "jump_includes_own_stride",
         "the jump includes the layer's own stride: layer l adds D(K - 1) times "
         "the product of the strides BEFORE it",
         _wrong_recurrence(jump="after"),
     ),
-    (
+    Mistake(
+        "dilation_ignored",
         "the dilation is ignored: a dilated kernel spans D(K - 1) + 1 inputs",
         _wrong_recurrence(dilation=False),
     ),
@@ -132,19 +135,23 @@ def _kernel_area(kernel_size):
 
 
 COUNT_PARAMETERS = [
-    (
+    Mistake(
+        "bias_forgotten",
         "the bias is forgotten: a layer with bias=True has C_out biases",
         lambda a: {**a, "bias": False} if a["bias"] else None,
     ),
-    (
+    Mistake(
+        "bias_counted_when_false",
         "the bias is counted although bias=False",
         lambda a: {**a, "bias": True} if not a["bias"] else None,
     ),
-    (
+    Mistake(
+        "groups_ignored",
         "groups is ignored: each filter sees only C_in / groups input channels",
         lambda a: {**a, "groups": 1} if a["groups"] != 1 else None,
     ),
-    (
+    Mistake(
+        "int_kernel_size_one_dim",
         "an int kernel_size K means a K x K kernel: count K * K weights per "
         "channel pair, not K",
         lambda a: (
@@ -165,17 +172,20 @@ def count_parameters(c_in, c_out, kernel_size, groups=1, bias=True):
 
 
 COUNT_MACS = [
-    (
+    Mistake(
+        "groups_ignored",
         "groups is ignored: each output value sums over C_in / groups input "
         "channels only",
         lambda a: {**a, "groups": 1} if a["groups"] != 1 else None,
     ),
-    (
+    Mistake(
+        "counts_flops",
         "this counts FLOPs, not MACs: one multiply-accumulate is two FLOPs, so "
         "MACs = FLOPs / 2",
         lambda a: 2 * count_macs(**a),
     ),
-    (
+    Mistake(
+        "int_sizes_one_dim",
         "an int kernel_size K means a K x K kernel, and an int output_size S an "
         "S x S output",
         lambda a: (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch.nn.functional as F
 
-from ..diagnose import CONV
-from ..reference import InvalidArguments, call_torch, register, tensor
+from ..registry import InvalidArguments, Mistake, call_torch, register, tensor
+from ._conv import all_but
 from .receptive_field import count_parameters
 
 # --- depthwise ---------------------------------------------------------------
@@ -54,8 +54,9 @@ def _channels_mixed(args):
     return y.numpy()
 
 
-DEPTHWISE = [d for d in CONV if not d[0].startswith("groups is ignored")] + [
-    (
+DEPTHWISE = all_but("groups_ignored") + [
+    Mistake(
+        "channels_mixed",
         "the channels are mixed: a depthwise conv filters channel c with kernel "
         "weight[c, 0] alone, it does not sum over the channels",
         _channels_mixed,
@@ -86,12 +87,14 @@ def _transposed_weight(args):
 
 
 POINTWISE = [
-    (
+    Mistake(
+        "weight_transposed",
         "the weight is read as (C_in, C_out): weight[o, c, 0, 0] is what input "
         "channel c contributes to output channel o",
         _transposed_weight,
     ),
-    (
+    Mistake(
+        "bias_not_added",
         "the bias is not added",
         lambda a: {**a, "bias": None} if a["bias"] is not None else None,
     ),
@@ -153,20 +156,36 @@ def _flipped_depthwise(args):
 
 
 SEPARABLE = [
-    (
+    Mistake(
+        "pointwise_first",
         "the pointwise conv comes first: a separable conv filters each channel "
         "(depthwise), THEN mixes the channels (pointwise)",
         _pointwise_first,
     ),
-    (
+    Mistake(
+        "depthwise_kernel_flipped",
         "the depthwise kernel is flipped: PyTorch's conv is a cross-correlation",
         _flipped_depthwise,
     ),
-    ("the stride is ignored", _ignored("stride", 1, (1, 1))),
-    ("the padding is ignored", _ignored("padding", 0, (0, 0), "valid")),
-    ("the dilation is ignored", _ignored("dilation", 1, (1, 1))),
-    ("the depthwise bias is not added", _bias_missing("depthwise_bias")),
-    ("the pointwise bias is not added", _bias_missing("pointwise_bias")),
+    Mistake("stride_ignored", "the stride is ignored", _ignored("stride", 1, (1, 1))),
+    Mistake(
+        "padding_ignored",
+        "the padding is ignored",
+        _ignored("padding", 0, (0, 0), "valid"),
+    ),
+    Mistake(
+        "dilation_ignored", "the dilation is ignored", _ignored("dilation", 1, (1, 1))
+    ),
+    Mistake(
+        "depthwise_bias_not_added",
+        "the depthwise bias is not added",
+        _bias_missing("depthwise_bias"),
+    ),
+    Mistake(
+        "pointwise_bias_not_added",
+        "the pointwise bias is not added",
+        _bias_missing("pointwise_bias"),
+    ),
 ]
 
 
@@ -219,7 +238,8 @@ def _one_bias_missing(which):
 
 
 SEPARABLE_COUNTS = [
-    (
+    Mistake(
+        "depthwise_counted_full",
         "the depthwise conv is counted as a full conv: it has one KH x KW kernel "
         "per input channel (groups = C_in), C_in * KH * KW weights",
         lambda a: (
@@ -228,16 +248,19 @@ SEPARABLE_COUNTS = [
             else None
         ),
     ),
-    (
+    Mistake(
+        "biases_forgotten",
         "the biases are forgotten: with bias=True each of the three convs has "
         "one bias per output channel",
         lambda a: {**a, "bias": False} if a["bias"] else None,
     ),
-    (
+    Mistake(
+        "depthwise_bias_forgotten",
         "the depthwise conv's bias (C_in values) is forgotten",
         _one_bias_missing("depthwise"),
     ),
-    (
+    Mistake(
+        "pointwise_bias_forgotten",
         "the pointwise conv's bias (C_out values) is forgotten",
         _one_bias_missing("pointwise"),
     ),

@@ -1,8 +1,9 @@
 """The program that runs a student's code inside the sandbox process.
 
-The grader starts it as `python -S -s -P -c BOOT` (see sandbox.py): no site
-packages, a sys.path holding the standard library and a folder that exposes
-NumPy alone, and the module `wire` (the message format) already loaded. It
+The grader copies it and `wire` (the message format) into a private folder
+that also exposes NumPy, and starts it as `python -S -s -P child.py CONFIG`
+(see process.py): no site packages, a sys.path holding the standard library
+and that folder alone. It
 never sees the test cells. It runs the student's cells when asked, then
 answers calls: "call conv1d with these arrays" -> the output, or a
 description of the exception raised.
@@ -14,7 +15,7 @@ Before any student code runs, it
   raises ForbiddenCall, so that importing them does not break a cell but
   calling them makes that part score zero (even if the student's code
   catches the exception); the list of packages and the message come in
-  the config, from guard.py, which the notebook's `check` uses too;
+  the config, from checking/guard.py, which the notebook's `check` uses too;
 - installs a Python audit hook (which Python code cannot remove) that refuses
   to start processes or threads, send signals, open sockets, use ctypes,
   build code objects from bytes, load native code from outside the standard
@@ -24,7 +25,7 @@ Before any student code runs, it
 None of this is what makes the scores trustworthy: the grader compares the
 outputs in its own process. Nor is it the boundary: code in this process can
 rewrite this process's memory, hook included. The boundary is the operating
-system's (sandbox.py: another uid, namespaces, read-only mounts, seccomp,
+system's (process.py: another uid, namespaces, read-only mounts, seccomp,
 resource limits); these rules are tripwires that name what a submission
 tried, and the grader reads the student's code for what they cannot catch
 (review.py).
@@ -38,10 +39,14 @@ import sys
 import traceback
 import types
 
-import numpy as np
-import wire
+# -P keeps this file's folder off sys.path: put it back (after the standard
+# library), for NumPy and wire, which lie beside this file.
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
-# The forbidden list and its message come from the grader (guard.py) in the
+import numpy as np  # noqa: E402
+import wire  # noqa: E402
+
+# The forbidden list and its message come from the grader (checking/guard.py) in the
 # config; main() fills these before any student code runs.
 FORBIDDEN_PACKAGES = ()
 FORBIDDEN_NUMPY = ()
@@ -197,7 +202,7 @@ def neuter_process_spawning():
     module cannot be refused; its one function that starts processes without
     an audit event is replaced instead. This is a courtesy (a clear message),
     not the barrier: a student can dig the original out of the interpreter's
-    extension cache, and then RLIMIT_NPROC (sandbox.py) refuses the fork.
+    extension cache, and then RLIMIT_NPROC (process.py) refuses the fork.
     """
     import _posixsubprocess
 
@@ -572,7 +577,7 @@ class Capture:
 
 # ----------------------------------------------------------------- serving
 
-OWN_FILES = ("sandbox_child.py", "wire.py", "<boot>")
+OWN_FILES = (os.path.abspath(__file__), os.path.abspath(wire.__file__))
 
 
 def describe_exception(err):

@@ -1,7 +1,8 @@
 """Start and talk to the process that runs one student's code.
 
 The process is a fresh `python -S -s -P` whose sys.path holds the standard
-library and NumPy alone, running sandbox_child.py. Student code is assumed
+library and NumPy alone, running the program child.py (with the message
+format, checking/wire.py), copied into a folder of its own. Student code is assumed
 to do anything its own process can (raw memory writes included), so what it
 can reach is decided by the operating system:
 
@@ -30,7 +31,7 @@ Isolation levels, strongest first:
   read what the grading user can read, if it gets past the audit hook.
   Never safe: refused for grading unless asked for as unsafe.
 
-The audit hook in the child (sandbox_child.py) is a tripwire that names what
+The audit hook in the child (child.py) is a tripwire that names what
 it refused; no guarantee depends on it (Limits.audit_hook=False turns it off
 for the tests that show this). The grader never trusts what comes back:
 reply headers are bounded in size and shape before they are parsed, and
@@ -44,6 +45,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,9 +57,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import guard, seccomp, wire
+from ...checking import guard, wire
+from . import seccomp
 
-HERE = Path(__file__).resolve().parent
+CHILD = Path(__file__).resolve().with_name("child.py")
 PYTHON = os.path.realpath(sys.executable)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LEVELS = ("root", "userns", "none")
@@ -479,30 +482,22 @@ class Environment:
             self.numpy_dirs.append(str(libs.resolve()))
         for target in self.numpy_dirs:
             os.symlink(target, os.path.join(self.lib, os.path.basename(target)))
-        self.boot = self._boot_program()
+        self.program = self._install_program()
         self.counter = 0
 
-    def _boot_program(self):
-        wire_src = (HERE / "wire.py").read_text(encoding="utf-8")
-        child_src = (HERE / "sandbox_child.py").read_text(encoding="utf-8")
-        return "\n".join(
-            [
-                "import sys, types, json",
-                f"sys.path.append({self.lib!r})",
-                "sys.path[:] = [p for p in sys.path if p]",
-                "def _load(name, src):",
-                "    m = types.ModuleType(name)",
-                "    exec(compile(src, name + '.py', 'exec'), m.__dict__)",
-                "    sys.modules[name] = m",
-                "    return m",
-                f"_load('wire', {wire_src!r})",
-                f"_child = _load('sandbox_child', {child_src!r})",
-                "_child.main(json.loads(sys.argv[1]))",
-            ]
-        )
+    def _install_program(self):
+        """Copy the child program and the wire format into the private lib
+        folder (the course folder is hidden from the child); the child's path."""
+        for source in (CHILD, Path(wire.__file__)):
+            target = os.path.join(self.lib, source.name)
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o644)
+        return os.path.join(self.lib, CHILD.name)
 
     def hidden_paths(self):
-        inside = [p for p in HIDDEN_INSIDE if os.path.isdir(p) and not os.path.islink(p)]
+        inside = [
+            p for p in HIDDEN_INSIDE if os.path.isdir(p) and not os.path.islink(p)
+        ]
         hide = top_level_hidden() + inside
         if self.course_root:
             hide.append(self.course_root)
@@ -535,8 +530,6 @@ class Environment:
         )
 
     def close(self):
-        import shutil
-
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -580,7 +573,7 @@ class Child:
             "max_output": wire.output_limit(self.limits.output_mb),
             "audit_hook": bool(self.limits.audit_hook),
         }
-        argv = [PYTHON, "-S", "-s", "-P", "-c", env.boot, json.dumps(config)]
+        argv = [PYTHON, "-S", "-s", "-P", env.program, json.dumps(config)]
         environ = {
             "PATH": "/usr/bin:/bin",
             "HOME": plan.work,
@@ -662,8 +655,6 @@ class Child:
                 pass
         self.err.close()
         if self.env.level == "none":
-            import shutil
-
             shutil.rmtree(self.work, ignore_errors=True)
 
     def stderr_tail(self, n=1500):

@@ -1,6 +1,6 @@
 """A seccomp filter for the student's process: system calls it never needs.
 
-Installed by sandbox.py in the forked child just before it runs Python, so
+Installed by process.py in the forked child just before it runs Python, so
 it holds from the first instruction of the student's interpreter onwards,
 whatever that interpreter later does to itself (raw memory writes, ctypes).
 It refuses, with EPERM:

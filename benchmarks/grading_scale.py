@@ -140,12 +140,12 @@ def main():
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ["PATH"]
     from grading_speed import build_class
 
-    from autograder.engine.course import Course
+    from autograder.engine.course import CourseFolder
 
     work = Path(tempfile.mkdtemp(prefix="grading-scale-"))
     try:
         build_class(work, args.students)
-        course = Course(work, db_url=args.db_url)
+        course = CourseFolder(work, db_url=args.db_url)
         print(
             f"{args.students} submissions of {A}; {os.cpu_count()} cores; "
             f"workers {counts}; gradebook {course.db_url.split(':')[0]}; "

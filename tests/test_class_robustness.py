@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from autograder.engine.course import Course
+from autograder.engine.course import CourseFolder
 from grader_support import (
     A1,
     NB1,
@@ -220,7 +220,7 @@ def test_unicode_twins_are_an_error_naming_both(graded):
 def test_timestamp_file_in_the_folder_sets_nothing(graded):
     """Does a timestamp.txt beside the notebook leave the gradebook's time alone?"""
     root, _ = graded
-    with Course(root).gradebook() as gb:
+    with CourseFolder(root).gradebook() as gb:
         when = gb.find_submission(A1, "bob").timestamp
     assert when is None or when.year > 2000
     assert not seen_file(root / "autograded" / "bob" / A1 / "timestamp.txt")
@@ -259,12 +259,11 @@ def _draws(key):
     """The values the cell above draws in the grader's namespace for a key."""
     from types import SimpleNamespace
 
-    from autograder.engine.runner import Course as CompiledCourse
-    from autograder.engine.runner import compile_test
+    from autograder.engine.runner import CompiledNotebook, compile_test
 
     cell = SimpleNamespace(source=KEYED_CELL, grade_id="keyed", points=1)
     test = compile_test(cell)
-    course = CompiledCourse(source=None, program=[("test", test)])
+    course = CompiledNotebook(source=None, program=[("test", test)])
     ns = course.namespace(key)
     exec(test.body, ns)
     return {k: ns[k] for k in ("visible", "hidden", "hidden_list_seed", "after")}

@@ -32,8 +32,7 @@ from leaks import find_leaks, secret_lines
 
 NOTEBOOKS = precompute.notebooks()
 STALE = (
-    "stale stored answers: run python -m autograder.offline.precompute "
-    "and commit them"
+    "stale stored answers: run python -m autograder.offline.precompute and commit them"
 )
 IDS = [nb.parent.name for nb in NOTEBOOKS]
 RUNNER = Path(__file__).parent / "lite_runner.py"

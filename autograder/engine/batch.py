@@ -28,8 +28,8 @@ import warnings
 from dataclasses import dataclass, field
 
 from .course import (
-    Course,
     CourseError,
+    CourseFolder,
     content_hash,
     grading_key,
     now,
@@ -331,7 +331,7 @@ def _lock(course):
 
 
 def grade(
-    course: Course,
+    course: CourseFolder,
     assignment,
     students=None,
     jobs=None,

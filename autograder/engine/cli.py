@@ -21,13 +21,13 @@ import argparse
 import os
 import sys
 
-from .course import Course, CourseError
+from .course import CourseError, CourseFolder
 
 EPILOG = "See docs/instructors.md for the whole walk, and what grading defends against."
 
 
 def _course(args):
-    return Course(args.course, db_url=args.db_url)
+    return CourseFolder(args.course, db_url=args.db_url)
 
 
 def cmd_release(args):

@@ -28,7 +28,7 @@ __MACOSX, is skipped). Student names are Unicode-normalised (NFC). The
 source is only read.
 
 What the LMS says about a submission's time (its LATE marker) is recorded
-in the course's grading state (Course.record_submission_time), where
+in the course's grading state (CourseFolder.record_submission_time), where
 `grade` and `export` read it; a file in the student's folder never sets it.
 """
 

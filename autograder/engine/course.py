@@ -110,7 +110,7 @@ def shown_url(url):
     return make_url(url).render_as_string(hide_password=True)
 
 
-class Course:
+class CourseFolder:
     """A course folder; db_url (or $AUTOGRADER_DB_URL) overrides the config's."""
 
     def __init__(self, root=".", db_url=None):

@@ -572,7 +572,7 @@ class _RefusedInLockedCell:
 
 
 @dataclass
-class Course:
+class CompiledNotebook:
     """What a grading process keeps per source notebook: its compiled cells.
 
     `program` lists the locked cells and the test cells in the notebook's
@@ -678,21 +678,27 @@ def _first_line(err):
 
 
 def grade_notebook(
-    course: Course, submission_path, env, limits, files, budget=None, key=None
+    compiled: CompiledNotebook,
+    submission_path,
+    env,
+    limits,
+    files,
+    budget=None,
+    key=None,
 ):
     """(NotebookResult, autograded notebook) for one submitted notebook.
 
     `budget` is the submission's SubmissionBudget, shared by its notebooks;
     `key` (hidden.student_key) draws the hidden tests' inputs for this student.
     """
-    source = course.source
+    source = compiled.source
     t0 = time.monotonic()
     try:
         submitted = read_submission(submission_path)
     except Malformed as err:
         grades = {
             t.grade_id: {"score": 0.0, "max": t.points, "message": str(err)}
-            for t in course.tests
+            for t in compiled.tests
         }
         banner = f"**This submission could not be graded:** {err}"
         nb = graded_notebook(source, unreadable_steps(source, str(err)), banner)
@@ -701,13 +707,13 @@ def grade_notebook(
     session = Session(
         env, files, steps, limits, list(source.proxied), source.proxied, budget
     )
-    ns = course.namespace(key)
+    ns = compiled.namespace(key)
     test_steps = {s.grade_id: s for s in steps if s.kind == "test"}
     grades = {}
     try:
-        for item in course.program:
+        for item in compiled.program:
             if item[0] == "locked":
-                course.run_locked(item[1], item[2], ns)
+                compiled.run_locked(item[1], item[2], ns)
                 continue
             test = item[1]
             used = session.time_used()
@@ -726,7 +732,7 @@ def grade_notebook(
         raise GraderError(str(err)) from err
     finally:
         session.close()
-    for test in course.tests:  # a test cell the merge did not place (cannot happen)
+    for test in compiled.tests:  # a test cell the merge did not place (cannot happen)
         grades.setdefault(
             test.grade_id, {"score": 0.0, "max": test.points, "message": "?"}
         )
@@ -772,4 +778,10 @@ def _grade_part(session, test, ns):
     return score, err, session.part_stdout()
 
 
-__all__ = ["Course", "GraderError", "NotebookResult", "Step", "grade_notebook"]
+__all__ = [
+    "CompiledNotebook",
+    "GraderError",
+    "NotebookResult",
+    "Step",
+    "grade_notebook",
+]

@@ -60,9 +60,10 @@ class Worker:
 
         torch.set_num_threads(1)  # one core per worker: workers run in parallel
         from .notebook import SourceNotebook
-        from .runner import Course
+        from .runner import CompiledNotebook
 
-        self.SourceNotebook, self.Course = SourceNotebook, Course
+        self.SourceNotebook = SourceNotebook
+        self.CompiledNotebook = CompiledNotebook
         self.limits = Limits(**config["limits"])
         self.env = Environment(
             config["isolation"],
@@ -70,14 +71,15 @@ class Worker:
             config["course_root"],
             parent=config.get("tmp_root"),
         )
-        self.courses = {}
+        self.compiled_notebooks = {}
 
-    def course(self, path):
+    def compiled(self, path):
         path = Path(path)
         key = (str(path), path.stat().st_mtime_ns, path.stat().st_size)
-        if key not in self.courses:
-            self.courses[key] = self.Course.prepare(self.SourceNotebook.load(path))
-        return self.courses[key]
+        if key not in self.compiled_notebooks:
+            source = self.SourceNotebook.load(path)
+            self.compiled_notebooks[key] = self.CompiledNotebook.prepare(source)
+        return self.compiled_notebooks[key]
 
     def grade(self, job):
         from .course import submission_files
@@ -91,11 +93,11 @@ class Worker:
         results = []
         budget = SubmissionBudget(self.limits, len(job["notebooks"]))
         for source_path in job["notebooks"]:
-            course = self.course(source_path)
+            compiled = self.compiled(source_path)
             name = Path(source_path).name
             try:
                 result, nb = grade_notebook(
-                    course,
+                    compiled,
                     folder / name,
                     self.env,
                     self.limits,
@@ -114,7 +116,7 @@ class Worker:
             nbformat.write(nb, stage / name)
             results.append(result.as_dict())
             if result.status == "graded":
-                self.review(course.source, folder / name, results[-1])
+                self.review(compiled.source, folder / name, results[-1])
         failed = [r for r in results if r["status"] == "failed"]
         review = [m for r in results for m in r.get("review", [])]
         reason = "; ".join(r["reason"] for r in failed) or None

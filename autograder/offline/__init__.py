@@ -23,14 +23,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ..manifest import ASSIGNMENTS
+
 #: The package's root folder, and the folder of the stored answers in it.
 PACKAGE = Path(__file__).resolve().parent.parent
 FOLDER = Path(__file__).resolve().parent / "precomputed"
 
 #: The modules that work without PyTorch: what the browser gets of the package
-#: (paths in the package's root folder).
+#: (paths in the package's root folder), and the ops modules whose names an
+#: assignment's notebook imports (manifest.Assignment.browser_imports).
 BROWSER_FILES = [
     "__init__.py",
+    "manifest.py",
     "checking/__init__.py",
     "checking/check.py",
     "checking/compare.py",
@@ -39,9 +43,14 @@ BROWSER_FILES = [
     "checking/reference.py",
     "checking/registry.py",
     "checking/ops/__init__.py",
-    "checking/ops/backward.py",
     "checking/wire.py",
     "offline/__init__.py",
+    "ops/__init__.py",
+] + [
+    path
+    for a in ASSIGNMENTS
+    if a.browser_imports
+    for path in (f"checking/ops/{a.ops}.py", f"ops/{a.ops}.py")
 ]
 
 

@@ -120,22 +120,16 @@ def _remove_orphans():
 
 
 def grade_job(config, job):
-    """A Dask task: grade one submission; the answer, graded files included."""
+    """A Dask task: grade one submission; the answer, graded notebooks included."""
     with _lock:  # one submission at a time per process, whatever its threads
         try:
             worker = _worker_for(config)
         except Exception:
             return _error("could not start grading: " + traceback.format_exc()[-2000:])
-        stage = tempfile.mkdtemp(prefix="stage-", dir=worker.env.base)
         try:
-            answer = worker.grade({**job, "stage": stage})
-            answer["files"] = {
-                p.name: p.read_bytes() for p in Path(stage).iterdir() if p.is_file()
-            }
+            answer = worker.grade(job)
         except Exception:
             answer = _error("grader error: " + traceback.format_exc()[-2000:])
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
     answer["job"] = job["id"]
     return answer
 
@@ -232,24 +226,10 @@ class DaskPool:
                 if job["id"] in recorded:
                     continue  # a copy of a result already recorded
                 recorded.add(job["id"])
-                self._unpack(job, answer)
                 yield job, answer
         finally:
             for future in futures:
                 future.release()
-
-    @staticmethod
-    def _unpack(job, answer):
-        """Put the graded files where the batch expects them (job["stage"])."""
-        files = answer.pop("files", None) or {}
-        if answer.get("status") == "error":
-            return
-        stage = Path(job["stage"])
-        shutil.rmtree(stage, ignore_errors=True)
-        stage.mkdir(parents=True)
-        for name, data in files.items():
-            if Path(name).name == name and not name.startswith("."):
-                (stage / name).write_bytes(data)
 
     def close(self):
         if self.client is not None:

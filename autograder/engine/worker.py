@@ -15,11 +15,19 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import traceback
 from pathlib import Path
 
+import nbformat
+import torch
+
+from .course import submission_files
+from .notebook import Malformed, SourceNotebook, merge, python_source, read_submission
+from .runner import CompiledNotebook, GraderError, SubmissionBudget, grade_notebook
 from .sandbox.process import Environment, Limits
+from .sandbox.review import scan_cells
 
 
 def _data_size():
@@ -38,8 +46,6 @@ def limit_own_memory(extra_mb):
     MemoryError instead of taking the machine; the hard limit stays, so the
     sandboxed child can set its own.
     """
-    import resource
-
     _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     soft = _data_size() + (extra_mb << 20)
     if hard != resource.RLIM_INFINITY:
@@ -56,14 +62,7 @@ def _protocol_out():
 
 class Worker:
     def __init__(self, config):
-        import torch
-
         torch.set_num_threads(1)  # one core per worker: workers run in parallel
-        from .notebook import SourceNotebook
-        from .runner import CompiledNotebook
-
-        self.SourceNotebook = SourceNotebook
-        self.CompiledNotebook = CompiledNotebook
         self.limits = Limits(**config["limits"])
         self.env = Environment(
             config["isolation"],
@@ -77,20 +76,15 @@ class Worker:
         path = Path(path)
         key = (str(path), path.stat().st_mtime_ns, path.stat().st_size)
         if key not in self.compiled_notebooks:
-            source = self.SourceNotebook.load(path)
-            self.compiled_notebooks[key] = self.CompiledNotebook.prepare(source)
+            source = SourceNotebook.load(path)
+            self.compiled_notebooks[key] = CompiledNotebook.prepare(source)
         return self.compiled_notebooks[key]
 
     def grade(self, job):
-        from .course import submission_files
-        from .runner import GraderError, SubmissionBudget, grade_notebook
-
         folder = Path(job["folder"])
-        stage = Path(job["stage"])
-        stage.mkdir(parents=True, exist_ok=True)
         names = [Path(p).name for p in job["notebooks"]]
         files, skipped = submission_files(folder, names)
-        results = []
+        results, graded = [], {}
         budget = SubmissionBudget(self.limits, len(job["notebooks"]))
         for source_path in job["notebooks"]:
             compiled = self.compiled(source_path)
@@ -111,9 +105,8 @@ class Worker:
                 result.warnings.append(
                     "files left out of the working folder: " + ", ".join(skipped[:5])
                 )
-            import nbformat
-
-            nbformat.write(nb, stage / name)
+            text = nbformat.writes(nb)  # as nbformat.write would write it
+            graded[name] = text if text.endswith("\n") else text + "\n"
             results.append(result.as_dict())
             if result.status == "graded":
                 self.review(compiled.source, folder / name, results[-1])
@@ -126,6 +119,7 @@ class Worker:
             "status": "failed" if failed else "graded",
             "reason": reason,
             "notebooks": results,
+            "files": graded,
         }
 
     @staticmethod
@@ -134,9 +128,6 @@ class Worker:
 
         Adds "review" (messages) to the result and a warning, when any.
         """
-        from .notebook import Malformed, merge, python_source, read_submission
-        from .sandbox.review import scan_cells
-
         try:
             steps, _ = merge(source, read_submission(path))
         except Malformed:

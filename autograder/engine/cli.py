@@ -23,6 +23,9 @@ import sys
 
 from .course import CourseError, CourseFolder
 
+# Each command imports what it needs when it runs: --help, collect and the
+# scheduler then start without PyTorch, nbgrader's apps or Dask.
+
 EPILOG = "See docs/instructors.md for the whole walk, and what grading defends against."
 
 

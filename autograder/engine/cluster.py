@@ -24,11 +24,15 @@ one thread each (`dask worker ADDRESS --nworkers N --nthreads 1`).
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
+import logging
+import multiprocessing.util
 import os
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import traceback
@@ -92,8 +96,6 @@ def _clean_up_on_exit():
     if _hooks:
         return
     _hooks.append(atexit.register(_close_workers))
-    import multiprocessing.util
-
     _hooks.append(multiprocessing.util.Finalize(None, _close_workers, exitpriority=10))
     try:
         from distributed import get_worker
@@ -163,8 +165,6 @@ class DaskPool:
 
     def connect(self):
         """Reach the scheduler and wait for a worker; CourseError if not."""
-        import logging
-
         from distributed import Client
 
         for name in ["distributed", *logging.root.manager.loggerDict]:
@@ -248,10 +248,6 @@ def serve_scheduler(host=None, port=8786, announce=print):
     every scheduler); this one keeps it in a private folder of its own (mode
     700), removed when it stops.
     """
-    import asyncio
-    import logging
-    import signal
-
     from distributed import Scheduler
 
     logging.getLogger("distributed").setLevel(logging.WARNING)

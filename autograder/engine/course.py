@@ -28,6 +28,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .notebook import SourceNotebook
+
+# nbgrader, SQLAlchemy and traitlets are imported where they are used, so that
+# the command line (which imports this module) starts quickly.
+
 GRADER_VERSION = "1"
 MAX_SUBMISSION_BYTES = 64 << 20
 
@@ -306,8 +311,6 @@ class CourseFolder:
         into a temporary folder, leaving the release folder alone.
         """
         from nbgrader.api import MissingEntry
-
-        from .notebook import SourceNotebook
 
         wanted = {}
         for path in self.notebooks(assignment):

@@ -20,6 +20,8 @@ import csv
 import statistics
 from pathlib import Path
 
+from nbgrader.api import MissingEntry
+
 COLUMNS = [
     "assignment",
     "duedate",
@@ -77,8 +79,6 @@ def csv_cell(value):
 
 def export(course, path, roster=None, assignments=None):
     """Write the grades CSV; the number of rows."""
-    from nbgrader.api import MissingEntry
-
     log = course.log()
     times = course.submission_times()
     rows = []
@@ -159,8 +159,6 @@ class _NoStudent:
 
 
 def _student(gb, student_id):
-    from nbgrader.api import MissingEntry
-
     try:
         return gb.find_student(student_id)
     except MissingEntry:

@@ -44,6 +44,7 @@ import ctypes
 import json
 import os
 import re
+import resource
 import select
 import shutil
 import signal
@@ -443,8 +444,6 @@ class Plan:
                         os.chown(os.path.join(self.work, parent), owner, owner)
 
     def _rlimits(self):
-        import resource
-
         mb = 1 << 20
         cpu = int(self.limits.notebook_cpu) + 1
         for kind, value in [

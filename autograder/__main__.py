@@ -1,5 +1,5 @@
-"""`python -m autograder ...`: see autograder/cli.py."""
+"""`python -m autograder ...`: see autograder/engine/cli.py."""
 
-from .cli import main
+from .engine.cli import main
 
 raise SystemExit(main())

@@ -1,7 +1,7 @@
 """How grading throughput scales with the number of Dask workers.
 
 The same class as benchmarks/grading_speed.py (mixed submissions of the real
-assignment 01-output-size) is graded by `autograder.batch.grade` on a Dask
+assignment 01-output-size) is graded by `autograder.engine.batch.grade` on a Dask
 LocalCluster of 1, 2, ... worker processes (one thread each, with nannies,
 as `dask worker --nworkers N --nthreads 1` starts them), and, side by side,
 by the local pool of as many grading processes. Every guarantee stays on
@@ -68,7 +68,7 @@ def cpu_seconds():
 
 
 def timed_grade(course, executor, n, cluster):
-    from autograder.batch import grade
+    from autograder.engine.batch import grade
 
     cpu = cpu_seconds()
     start = time.perf_counter()
@@ -140,12 +140,12 @@ def main():
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ["PATH"]
     from grading_speed import build_class
 
-    from autograder.course import Course
+    from autograder.engine.course import CourseFolder
 
     work = Path(tempfile.mkdtemp(prefix="grading-scale-"))
     try:
         build_class(work, args.students)
-        course = Course(work, db_url=args.db_url)
+        course = CourseFolder(work, db_url=args.db_url)
         print(
             f"{args.students} submissions of {A}; {os.cpu_count()} cores; "
             f"workers {counts}; gradebook {course.db_url.split(':')[0]}; "

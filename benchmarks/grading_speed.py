@@ -155,9 +155,9 @@ def timed(cmd, cwd, env=None):
 
 
 def totals(root):
-    from autograder.course import Course
+    from autograder.engine.course import CourseFolder
 
-    with Course(root).gradebook() as gb:
+    with CourseFolder(root).gradebook() as gb:
         return {s.student.id: s.score for s in gb.assignment_submissions(A)}
 
 

@@ -1,6 +1,6 @@
 """Drive the real nbgrader CLI on a temporary copy of the course.
 
-course = Course(tmp_path)                       # copies config + solutions
+course = NbgraderCourse(tmp_path)                       # copies config + solutions
 course.submit("alice", "01-output-size", nb)    # nbformat notebook
 result = course.autograde("01-output-size")
 result.scores["alice"]          # {grade_id: (score, max_score)}
@@ -39,7 +39,7 @@ class Result:
         return path.read_text(encoding="utf-8")
 
 
-class Course:
+class NbgraderCourse:
     """A throwaway nbgrader course made from this repository's sources."""
 
     def __init__(self, root: Path):
@@ -98,7 +98,7 @@ def grade_class(base, assignment, notebook, students=None):
     each of `students` (name -> {grade_id: source}) submits the solution with
     those cells replaced. Returns (course, result of ``nbgrader autograde``).
     """
-    course = Course(base)
+    course = NbgraderCourse(base)
     course.release(assignment)
     course.submit("alice", assignment, notebook, submission(assignment, notebook))
     exercise = nbformat.read(EXERCISES / assignment / notebook, as_version=4)

@@ -8,31 +8,41 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
 
-from autograder.batch import grade
-from autograder.course import Course
-from autograder.sandbox import Limits
+from autograder.engine.batch import grade
+from autograder.engine.course import CourseFolder
+from autograder.engine.runner import OUT_OF_BUDGET, PART_TIMEOUT
+from autograder.engine.sandbox.process import Limits
 from helpers import EXERCISES, ROOT, grade_id, submission
 
 A1, NB1 = "01-output-size", "output-size.ipynb"
 
-# conv_output_size without the +1: a student's most common mistake.
-OFF_BY_ONE = """
-def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
-    if padding == "valid":
+
+def conv_output_size_source(first_lines="", before="", plus_one=True):
+    """A student's conv_output_size: the reference, with `first_lines` (indented
+    code) run first and `before` (module code) above it, or without the +1."""
+    plus, least = (" + 1", 1) if plus_one else ("", 0)
+    return f"""
+{before}def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
+{first_lines}    if padding == "valid":
         padding = 0
     if padding == "same":
         if stride != 1:
             raise ValueError("'same' needs stride 1")
         return input_size
-    out = (input_size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride
-    if out < 0:
+    out = (input_size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride{plus}
+    if out < {least}:
         raise ValueError("kernel does not fit")
     return out
 """
+
+
+# conv_output_size without the +1: a student's most common mistake.
+OFF_BY_ONE = conv_output_size_source(plus_one=False)
 
 # Tight limits keep the adversarial cases quick; the correct solution of
 # 01-output-size needs well under a second of CPU per part.
@@ -97,7 +107,9 @@ def solution_code(grade, assignment=A1, name=NB1):
 
 def run_batch(root, assignment=A1, limits=TEST_LIMITS, **kwargs):
     """Grade in-process (workers are child processes); the Summary."""
-    return grade(Course(root), assignment, limits=limits, progress=False, **kwargs)
+    return grade(
+        CourseFolder(root), assignment, limits=limits, progress=False, **kwargs
+    )
 
 
 def cli(root, *args, timeout=900, env=None):
@@ -115,7 +127,7 @@ def cli(root, *args, timeout=900, env=None):
 def scores(root, assignment=A1):
     """{student: {grade_id: score}} from the course's gradebook."""
     out = {}
-    with Course(root).gradebook() as gb:
+    with CourseFolder(root).gradebook() as gb:
         for sub in gb.assignment_submissions(assignment):
             out[sub.student.id] = {
                 g.name: g.score for nb in sub.notebooks for g in nb.grades
@@ -170,3 +182,77 @@ def log_lines(root):
 
 
 __all__ = ["submission", "grade_id"]
+
+
+def course_folder(tmp_path):
+    """A CourseFolder for a fresh course made under `tmp_path`."""
+    return CourseFolder(make_course(tmp_path / "course"))
+
+
+def make_zip(path, files):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return path
+
+
+# ----------------------------------------------------------------- slow students
+
+# The reference conv_output_size, but it loops forever in the stride part.
+SLOW = conv_output_size_source(
+    "    while stride == 5:  # only the stride part's hidden tests use 5\n"
+    "        pass\n"
+)
+
+
+# ----------------------------------------------------------------- budgets
+
+BUDGET = Limits(
+    part_cpu=2,
+    part_wall=2,
+    notebook_cpu=120,
+    notebook_wall=600,
+    submission_time=8,
+    memory_mb=1024,
+)
+
+
+def sleepy_conv1d():
+    """The reference conv1d, but each call sleeps first: a student's leftover."""
+    code = solution_code("conv1d")
+    first = "    x, weight = np.asarray(x), np.asarray(weight)\n"
+    assert code.count(first) == 1
+    return code.replace(first, "    import time\n    time.sleep(1.5)\n" + first)
+
+
+def sleepy_class(root):
+    """alice is right; sleepy's conv1d sleeps 1.5 s per call."""
+    put(root, "alice", submission(A1, NB1))
+    put(root, "sleepy", submission(A1, NB1, {"conv1d": sleepy_conv1d()}))
+
+
+def check_sleepy(summary, root):
+    """What a batch with the sleepy student must say and record."""
+    text = summary.text()
+    assert summary.ok, text
+    assert "per submission 8 s of CPU and waiting time" in text
+    got = scores(root)
+    assert total(got["alice"]) == 10
+    assert total(got["sleepy"], "conv_output_size") == 4  # before the budget ran out
+    assert total(got["sleepy"], "conv1d") == 0
+    stopped = {o.student: o.stopped for o in summary.outcomes}
+    assert stopped["alice"] == {}
+    assert stopped["sleepy"]["conv1d_basic"] == PART_TIMEOUT
+    assert stopped["sleepy"]["conv1d_forms"] == OUT_OF_BUDGET  # the last part
+    assert set(stopped["sleepy"]) == {g for g in got["sleepy"] if "conv1d" in g}
+    unfinished = text.split("not finished within the submission's time budget:")[1]
+    unfinished, timed_out = unfinished.split("stopped at the part's time limit:")
+    for gid, key in stopped["sleepy"].items():
+        section = timed_out if key == PART_TIMEOUT else unfinished
+        assert gid in section and "sleepy: " in section
+    assert "alice" not in unfinished + timed_out
+    nb = autograded(root, "sleepy")
+    assert "waited (sleeping or blocked) for more than 2 s" in outputs_text(
+        nb, "conv1d_basic"
+    )
+    assert "the submission's time budget (8 s" in outputs_text(nb, "conv1d_forms")

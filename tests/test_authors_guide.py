@@ -7,6 +7,7 @@ import re
 import pytest
 import yaml
 
+from autograder.manifest import BY_NAME
 from helpers import EXERCISES, ROOT, SOLUTIONS
 
 GUIDE = (ROOT / "docs" / "authors.md").read_text(encoding="utf-8")
@@ -43,33 +44,31 @@ def test_every_file_the_guide_names_exists():
 
 
 def tables():
-    """The files that list every assignment, as step 5 of *Add an assignment* names
-    them."""
-    step = section("Add an assignment").split("5. **The tables**", 1)[1]
-    step = step.split("\n6. ", 1)[0]
+    """The files still written by hand that list every assignment, as step 6 of
+    *Add an assignment* names them."""
+    step = section("Add an assignment").split("6. **What is still written by hand**", 1)
+    step = step[1].split("\n7. ", 1)[0]
     return re.findall(r"^\s+- `([^`]+)`", step, re.M)
 
 
-def test_the_guide_names_the_tables():
-    """Does the guide name the tables of assignments: the table of contents, the
-    Practice and browser pages, the home page and the README?"""
-    assert set(tables()) >= {
-        "_toc.yml",
-        "book/exercises.md",
-        "book/in-browser.md",
-        "book/intro.md",
-        "README.md",
-    }
+def test_the_guide_names_the_hand_written_tables_and_the_map():
+    """Does the guide name the map the generated tables come from, and the places
+    still written by hand: the table of contents and the README?"""
+    assert set(tables()) >= {"_toc.yml", "README.md"}
+    assert "`autograder/manifest.py`" in section("Add an assignment")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_assignment_is_in_every_place_the_guide_names(assignment):
-    """Is each assignment in every table the guide lists, released, with its stored
-    PyTorch answers, so that the guide's list is the list an author must follow?"""
+    """Is each assignment in every hand-written table the guide lists and in the
+    course map, released, with its stored PyTorch answers, so that the guide's list
+    is the list an author must follow?"""
     missing = [t for t in tables() if assignment not in (ROOT / t).read_text()]
     assert missing == []
+    assert assignment in BY_NAME
     assert (EXERCISES / assignment).is_dir()
-    assert (ROOT / "autograder" / "precomputed" / f"{assignment}.json").is_file()
+    precomputed = ROOT / "autograder" / "offline" / "precomputed"
+    assert (precomputed / f"{assignment}.json").is_file()
 
 
 def test_config_settings_the_guide_names_exist():

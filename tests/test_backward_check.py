@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder import check
-from autograder.ops.backward import random_grad_out
+from autograder.checking.ops.backward import random_grad_out
 from helpers import load_solutions
 
 RNG = np.random.default_rng(0)

@@ -47,6 +47,7 @@ def test_stride_outputs_and_unseen_inputs(values):
 
 def test_parameter_counts(values):
     """Are the 3->4 (3x3) and 16->8 (1x1) parameter counts right?"""
+
     def count(m):
         return sum(p.numel() for p in m.parameters())
 
@@ -84,8 +85,12 @@ def test_pca_variance_and_error(values, features):
     # A random projection and PCA + ReLU must both lose more than PCA.
     assert number(values["err_rand_k4_min"]) >= number(values["err_pca_k4"])
     assert number(values["err_pcarelu_k4"]) > number(values["err_pca_k4"])
-    assert (number(values["err_rand_k4_min"]) <= number(values["err_rand_k4"])
-            <= number(values["err_rand_k4_max"]) <= 100)
+    assert (
+        number(values["err_rand_k4_min"])
+        <= number(values["err_rand_k4"])
+        <= number(values["err_rand_k4_max"])
+        <= 100
+    )
 
 
 def test_pca_versus_trained(values, features):

@@ -53,6 +53,7 @@ def tf_same(W, K, S, D=1):
 
 def test_why_pad(values):
     """Do corner and interior pixels enter 1 and 9 windows (4 with padding 1)?"""
+
     def windows(padding):
         x = np.zeros((6 + 2 * padding, 6 + 2 * padding))
         for i in range(x.shape[0] - 2):
@@ -74,7 +75,9 @@ def test_why_pad(values):
 def test_torch_same_split(values):
     """Does PyTorch put 1 zero left and 2 right for K=4, 5 and 5 for K=6, D=2?"""
     assert same_split_from_torch(4) == (
-        number(values["k4_left"]), number(values["k4_right"]))
+        number(values["k4_left"]),
+        number(values["k4_right"]),
+    )
     left, right = same_split_from_torch(6, D=2, W=20)
     assert (left, right) == (number(values["q1_left"]), number(values["q1_right"]))
     assert number(values["q1_total"]) == left + right
@@ -86,8 +89,7 @@ def test_keras_same(values):
     for W in (224, 225):
         out, left, right = tf_same(W, 3, 2)
         assert number(values[f"kout{W}"]) == out
-        assert (number(values[f"kp{W}_l"]), number(values[f"kp{W}_r"])) == (
-            left, right)
+        assert (number(values[f"kp{W}_l"]), number(values[f"kp{W}_r"])) == (left, right)
     out, left, right = tf_same(10, 5, 3)
     assert number(values["q2_out"]) == out
     assert number(values["q2_total"]) == left + right
@@ -105,8 +107,12 @@ def test_full_padding_and_notes_p(values):
 
 def test_padding_modes(values):
     """Are the four padded sequences those of np.pad?"""
-    names = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
-             "circular": "wrap"}
+    names = {
+        "constant": "constant",
+        "reflect": "reflect",
+        "replicate": "edge",
+        "circular": "wrap",
+    }
     for mode, np_mode in names.items():
         expected = " ".join(map(str, np.pad(np.arange(1, 6), 2, mode=np_mode)))
         assert values[f"seq_{mode}"].strip("'") == expected
@@ -123,8 +129,12 @@ def test_border_effects(values):
     gray = skimage.color.rgb2gray(skimage.data.astronaut())
     box = np.ones((9, 9)) / 81
     sobel = np.array([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]])
-    np_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
-               "circular": "wrap"}
+    np_mode = {
+        "constant": "constant",
+        "reflect": "reflect",
+        "replicate": "edge",
+        "circular": "wrap",
+    }
 
     def correlate(img, k):
         win = np.lib.stride_tricks.sliding_window_view(img, k.shape)

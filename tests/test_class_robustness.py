@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from autograder.course import Course
+from autograder.engine.course import CourseFolder
 from grader_support import (
     A1,
     NB1,
@@ -220,7 +220,7 @@ def test_unicode_twins_are_an_error_naming_both(graded):
 def test_timestamp_file_in_the_folder_sets_nothing(graded):
     """Does a timestamp.txt beside the notebook leave the gradebook's time alone?"""
     root, _ = graded
-    with Course(root).gradebook() as gb:
+    with CourseFolder(root).gradebook() as gb:
         when = gb.find_submission(A1, "bob").timestamp
     assert when is None or when.year > 2000
     assert not seen_file(root / "autograded" / "bob" / A1 / "timestamp.txt")
@@ -259,12 +259,11 @@ def _draws(key):
     """The values the cell above draws in the grader's namespace for a key."""
     from types import SimpleNamespace
 
-    from autograder.runner import Course as CompiledCourse
-    from autograder.runner import compile_test
+    from autograder.engine.runner import CompiledNotebook, compile_test
 
     cell = SimpleNamespace(source=KEYED_CELL, grade_id="keyed", points=1)
     test = compile_test(cell)
-    course = CompiledCourse(source=None, program=[("test", test)])
+    course = CompiledNotebook(source=None, program=[("test", test)])
     ns = course.namespace(key)
     exec(test.body, ns)
     return {k: ns[k] for k in ("visible", "hidden", "hidden_list_seed", "after")}
@@ -273,7 +272,7 @@ def _draws(key):
 def test_hidden_draws_are_keyed_per_student_and_visible_draws_are_not():
     """Do hidden-test draws differ between students, stay the same for one
     student, and differ from the fixed seed, while visible draws do not change?"""
-    from autograder.hidden import course_secret, student_key
+    from autograder.engine.hidden import course_secret, student_key
 
     secret = b"course secret"
     assert course_secret  # the module's own entry point exists
@@ -342,7 +341,7 @@ def test_csv_cells_cannot_become_formulas(graded):
 
 CRASH = """
 import os
-import autograder.runner as runner
+import autograder.engine.runner as runner
 
 _real = runner.grade_notebook
 

@@ -5,13 +5,17 @@ folder and checks where every file went, what was reported, and the exit
 status.
 """
 
-import zipfile
-
 import nbformat
 import pytest
 
-from autograder.course import Course
-from grader_support import A1, NB1, cli, make_course, submission
+from grader_support import (
+    A1,
+    NB1,
+    cli,
+    course_folder,
+    make_zip,
+    submission,
+)
 
 
 def notebook_bytes(marker=""):
@@ -20,16 +24,9 @@ def notebook_bytes(marker=""):
     return nbformat.writes(nb).encode()
 
 
-def make_zip(path, files):
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return path
-
-
 @pytest.fixture
 def course(tmp_path):
-    return Course(make_course(tmp_path / "course"))
+    return course_folder(tmp_path)
 
 
 def placed(course, student):

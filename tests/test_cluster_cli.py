@@ -14,34 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import Outcome, Summary
-from autograder.cli import parser
-from autograder.runner import OUT_OF_BUDGET, PART_TIMEOUT
-from autograder.sandbox import Limits
+from autograder.engine.batch import Outcome, Summary
+from autograder.engine.cli import parser
+from autograder.engine.sandbox.process import Limits
 from grader_support import (
     A1,
+    BUDGET,
     NB1,
-    autograded,
+    check_sleepy,
+    cli,
     make_course,
-    outputs_text,
     put,
     run_batch,
-    scores,
-    solution_code,
+    sleepy_class,
     submission,
-    total,
 )
-
-
-def autograder(cwd, *args):
-    """`python -m autograder ARGS`, run from `cwd` (not the course folder)."""
-    return subprocess.run(
-        [sys.executable, "-m", "autograder", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def gradebook_total(url, student):
@@ -61,11 +48,11 @@ def test_course_and_db_url_work_before_and_after_the_command(tmp_path, where):
     grade = ["grade", A1, "--part-timeout", "5", "--quiet"]
     export = ["export", "--to", str(tmp_path / "grades.csv")]
     if where == "before":
-        graded = autograder(tmp_path, *options, *grade)
-        exported = autograder(tmp_path, *options, *export)
+        graded = cli(tmp_path, *options, *grade)
+        exported = cli(tmp_path, *options, *export)
     else:
-        graded = autograder(tmp_path, *grade, *options)
-        exported = autograder(tmp_path, *export, *options)
+        graded = cli(tmp_path, *grade, *options)
+        exported = cli(tmp_path, *export, *options)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert exported.returncode == 0, exported.stdout + exported.stderr
     assert gradebook_total(url, "alice") == 10
@@ -112,56 +99,6 @@ def test_the_summary_counts_workers_in_words(workers, word):
 
 
 # ----------------------------------------------------------------- budgets
-
-BUDGET = Limits(
-    part_cpu=2,
-    part_wall=2,
-    notebook_cpu=120,
-    notebook_wall=600,
-    submission_time=8,
-    memory_mb=1024,
-)
-
-
-def sleepy_conv1d():
-    """The reference conv1d, but each call sleeps first: a student's leftover."""
-    code = solution_code("conv1d")
-    first = "    x, weight = np.asarray(x), np.asarray(weight)\n"
-    assert code.count(first) == 1
-    return code.replace(first, "    import time\n    time.sleep(1.5)\n" + first)
-
-
-def sleepy_class(root):
-    """alice is right; sleepy's conv1d sleeps 1.5 s per call."""
-    put(root, "alice", submission(A1, NB1))
-    put(root, "sleepy", submission(A1, NB1, {"conv1d": sleepy_conv1d()}))
-
-
-def check_sleepy(summary, root):
-    """What a batch with the sleepy student must say and record."""
-    text = summary.text()
-    assert summary.ok, text
-    assert "per submission 8 s of CPU and waiting time" in text
-    got = scores(root)
-    assert total(got["alice"]) == 10
-    assert total(got["sleepy"], "conv_output_size") == 4  # before the budget ran out
-    assert total(got["sleepy"], "conv1d") == 0
-    stopped = {o.student: o.stopped for o in summary.outcomes}
-    assert stopped["alice"] == {}
-    assert stopped["sleepy"]["conv1d_basic"] == PART_TIMEOUT
-    assert stopped["sleepy"]["conv1d_forms"] == OUT_OF_BUDGET  # the last part
-    assert set(stopped["sleepy"]) == {g for g in got["sleepy"] if "conv1d" in g}
-    unfinished = text.split("not finished within the submission's time budget:")[1]
-    unfinished, timed_out = unfinished.split("stopped at the part's time limit:")
-    for grade_id, key in stopped["sleepy"].items():
-        section = timed_out if key == PART_TIMEOUT else unfinished
-        assert grade_id in section and "sleepy: " in section
-    assert "alice" not in unfinished + timed_out
-    nb = autograded(root, "sleepy")
-    assert "waited (sleeping or blocked) for more than 2 s" in outputs_text(
-        nb, "conv1d_basic"
-    )
-    assert "the submission's time budget (8 s" in outputs_text(nb, "conv1d_forms")
 
 
 def test_a_sleeping_student_stops_at_the_submission_budget(tmp_path):

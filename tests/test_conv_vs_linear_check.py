@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder import check
-from autograder.reference import REFERENCES
+from autograder.checking.reference import REFERENCES
 from helpers import load_solutions
 
 RNG = np.random.default_rng(0)

@@ -11,15 +11,16 @@ import subprocess
 import sys
 
 import pytest
-from test_grader_batch import SLOW
 
-from autograder.runner import RETRY_FACTOR
-from autograder.sandbox import Limits
+from autograder.engine.runner import RETRY_FACTOR
+from autograder.engine.sandbox.process import Limits
 from grader_support import (
     A1,
     NB1,
     OFF_BY_ONE,
+    SLOW,
     autograded,
+    conv_output_size_source,
     log_lines,
     make_course,
     outputs_text,
@@ -92,30 +93,17 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 # Correct, but the stride part (the only one that uses stride 5) spends 1.5
 # times the part's CPU limit, measured by the process's own CPU clock: the
 # first run is stopped, the re-run (twice the limit) finishes.
-NEAR_LIMIT = f"""
-import time as _time
-
-_burned = False
-
-
-def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
+NEAR_LIMIT = conv_output_size_source(
+    before="import time as _time\n\n_burned = False\n\n\n",
+    first_lines=f"""\
     global _burned
     if stride == 5 and not _burned:
         _burned = True
         start = _time.process_time()
         while _time.process_time() - start < {1.5 * LIMITS.part_cpu}:
             pass
-    if padding == "valid":
-        padding = 0
-    if padding == "same":
-        if stride != 1:
-            raise ValueError("'same' needs stride 1")
-        return input_size
-    out = (input_size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
-    if out < 1:
-        raise ValueError("kernel does not fit")
-    return out
-"""
+""",
+)
 
 CLASS = {
     "alice": {},  # the reference solution

@@ -15,8 +15,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import reference
-from autograder.check import _bind
+from autograder.checking import reference
+from autograder.checking.check import bind
 from helpers import _MARKERS, EXERCISES, SOLUTIONS, cell_docstring, grade_id
 
 NOTEBOOKS = {
@@ -152,7 +152,7 @@ def _as_matrix(a):
 
 
 def _receptive_field(a):
-    from autograder.ops.receptive_field import layer_geometry
+    from autograder.checking.ops.receptive_field import layer_geometry
 
     used = set() if a["layers"] else {"empty_stack"}
     for layer in a["layers"]:
@@ -194,7 +194,7 @@ def recorded_calls(assignment):
         if cell.metadata["nbgrader"].get("grade"):
             calls[gid] = []
             namespace["check"] = lambda fn, op, *args, _to=calls[gid], **kw: _to.append(
-                (op, _bind(op, args, kw))
+                (op, bind(op, args, kw))
             )
         exec(_MARKERS.sub("", cell.source), namespace)
     return calls

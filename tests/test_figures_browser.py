@@ -20,11 +20,11 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
-from test_site import DESKTOP, PAGES, PHONE, _QuietHandler, open_page
 
 from browser import chromium, serving
 from convbook.animation import CELL, field_animation, kernel_animation
 from convbook.arithmetic import full_padding, same_padding
+from test_site import DESKTOP, PAGES, PHONE, _QuietHandler, open_page
 
 # How many animations each chapter shows.
 ANIMATED = {

@@ -71,10 +71,11 @@ np.testing.assert_allclose = lambda *a, **k: None
 """
 
 PATCH_AUTOGRADER = """
-import autograder, autograder.check, autograder.compare, autograder.reference
-autograder.check = lambda *a, **k: None
-autograder.compare.mismatch = lambda *a, **k: None
-autograder.reference.REFERENCES["conv1d"] = lambda *a, **k: np.zeros((1, 1, 1))
+import autograder
+from autograder.checking import check, compare, reference
+autograder.check = check.check = lambda *a, **k: None
+compare.mismatch = lambda *a, **k: None
+reference.REFERENCES["conv1d"] = lambda *a, **k: np.zeros((1, 1, 1))
 import builtins
 builtins.AssertionError = type("Nothing", (Exception,), {})
 """

@@ -7,9 +7,9 @@ get full marks, and its untouched exercise zero, with every test cell run?
 import pytest
 import torch
 
-from autograder.notebook import SourceNotebook
-from autograder.runner import Course, grade_notebook
-from autograder.sandbox import Environment, Limits, detect_isolation
+from autograder.engine.notebook import SourceNotebook
+from autograder.engine.runner import CompiledNotebook, grade_notebook
+from autograder.engine.sandbox.process import Environment, Limits, detect_isolation
 from grader_support import exercise, put
 from helpers import ROOT, submission
 
@@ -31,7 +31,7 @@ def env():
 def test_solution_full_marks_exercise_zero(env, path, tmp_path):
     """Does the solution get full marks and the exercise zero, part by part?"""
     assignment, name = path.parent.name, path.name
-    course = Course.prepare(SourceNotebook.load(path))
+    course = CompiledNotebook.prepare(SourceNotebook.load(path))
     for who, nb, expect_full in [
         ("solution", submission(assignment, name), True),
         ("exercise", exercise(assignment, name), False),

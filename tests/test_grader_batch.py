@@ -19,13 +19,14 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from autograder.cli import feedback
-from autograder.course import Course
-from autograder.report import class_report, export
+from autograder.engine.cli import feedback
+from autograder.engine.course import CourseFolder
+from autograder.engine.report import class_report, export
 from grader_support import (
     A1,
     NB1,
     OFF_BY_ONE,
+    SLOW,
     autograded,
     cli,
     exercise,
@@ -42,22 +43,6 @@ from grader_support import (
 from helpers import ROOT, grade_id
 
 HERE = Path(__file__).resolve().parent
-
-SLOW = """
-def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
-    while stride == 5:  # only the stride part's hidden tests use 5
-        pass
-    if padding == "valid":
-        padding = 0
-    if padding == "same":
-        if stride != 1:
-            raise ValueError("'same' needs stride 1")
-        return input_size
-    out = (input_size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
-    if out < 1:
-        raise ValueError("kernel does not fit")
-    return out
-"""
 
 DRIVER = """
 import sys
@@ -131,7 +116,7 @@ def story(tmp_path_factory):
     runs.append((scores(root), texts(root, everyone)))
     seen["forced"] = runs
     seen["originals_kept"] &= tree_digest(root / "submitted") == changed
-    course = Course(root)
+    course = CourseFolder(root)
     seen["feedback"] = feedback(course, A1)
     roster = root / "roster.csv"
     roster.write_text(
@@ -203,7 +188,7 @@ def hidden_lines():
     line such as `padding="same")` that the released cells hold too says nothing)."""
     import nbformat
 
-    from autograder.notebook import released_test_source
+    from autograder.engine.notebook import released_test_source
 
     nb = nbformat.read(ROOT / "solutions" / A1 / NB1, as_version=4)
     visible = "\n".join(released_test_source(cell.source) for cell in nb.cells)
@@ -320,7 +305,7 @@ while time.monotonic() < deadline:
         break
     time.sleep(0.05)
 for child in psutil.Process(parent).children():
-    if child.cmdline()[1:3] == ["-m", "autograder.worker"]:
+    if child.cmdline()[1:3] == ["-m", "autograder.engine.worker"]:
         child.kill()
         print("killed", child.pid)
         break

@@ -2,13 +2,18 @@
 
 import hashlib
 import unicodedata
-import zipfile
 
 import pytest
 
-from autograder.collect import collect
-from autograder.course import Course
-from grader_support import A1, NB1, cli, make_course, submission
+from autograder.engine.collect import collect
+from grader_support import (
+    A1,
+    NB1,
+    cli,
+    course_folder,
+    make_zip,
+    submission,
+)
 
 
 def notebook_bytes(nb=None):
@@ -17,16 +22,9 @@ def notebook_bytes(nb=None):
     return nbformat.writes(nb or submission(A1, NB1)).encode()
 
 
-def make_zip(path, files):
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return path
-
-
 @pytest.fixture
 def course(tmp_path):
-    return Course(make_course(tmp_path / "course"))
+    return course_folder(tmp_path)
 
 
 def placed(course, student, name=NB1):

@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from autograder import wire
-from autograder.sandbox import (
+from autograder.checking import wire
+from autograder.engine.sandbox.process import (
     Child,
     ChildFailure,
     Deadline,

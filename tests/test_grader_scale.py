@@ -19,20 +19,21 @@ import time
 from pathlib import Path
 
 import pytest
-from test_cluster_cli import BUDGET, check_sleepy, sleepy_class, sleepy_conv1d
-from test_grader_batch import SLOW
 
-from autograder import cluster as dask_grading
-from autograder.batch import Progress, grade
-from autograder.cli import feedback, main
-from autograder.course import Course, CourseError, gradebook_url
-from autograder.report import class_report
+from autograder.engine import cluster as dask_grading
+from autograder.engine.batch import Progress, grade
+from autograder.engine.cli import feedback, main
+from autograder.engine.course import CourseError, CourseFolder, gradebook_url
+from autograder.engine.report import class_report
 from grader_support import (
     A1,
+    BUDGET,
     NB1,
     OFF_BY_ONE,
+    SLOW,
     TEST_LIMITS,
     autograded,
+    check_sleepy,
     cli,
     exercise,
     log_lines,
@@ -40,6 +41,8 @@ from grader_support import (
     outputs_text,
     put,
     run_batch,
+    sleepy_class,
+    sleepy_conv1d,
     submission,
     total,
 )
@@ -113,7 +116,7 @@ def on_postgres(postgres, tmp_path_factory):
     seen["rows"] = submission_rows(url)
     seen["forced_scores"] = gradebook_scores(url)
     seen["export"] = command("export", "--to", str(root / "grades.csv"))
-    course = Course(root, db_url=url)
+    course = CourseFolder(root, db_url=url)
     seen["report"] = class_report(course, A1, root / "reports")[2]
     seen["feedback"] = feedback(course, A1)
     seen["sqlite_made"] = (root / "gradebook.db").exists()
@@ -169,7 +172,7 @@ def test_nbgrader_config_db_url_chooses_postgresql(postgres, tmp_path, monkeypat
     plain = url.replace("postgresql+psycopg2://", "postgresql://")
     with open(root / "nbgrader_config.py", "a", encoding="utf-8") as f:
         f.write(f"\nc.CourseDirectory.db_url = {plain!r}\n")
-    course = Course(root)
+    course = CourseFolder(root)
     course.ensure_in_gradebook(A1)  # runs nbgrader generate_assignment
     with Gradebook(url) as gb:
         notebooks = gb.find_assignment(A1).notebooks
@@ -178,7 +181,7 @@ def test_nbgrader_config_db_url_chooses_postgresql(postgres, tmp_path, monkeypat
     assert not (root / "gradebook.db").exists()
     other = postgres.new_database()
     monkeypatch.setenv("AUTOGRADER_DB_URL", other)
-    assert Course(root).db_url == other  # the environment wins over the file
+    assert CourseFolder(root).db_url == other  # the environment wins over the file
 
 
 # ----------------------------------------------------------------- bad input
@@ -286,7 +289,7 @@ def test_a_dask_worker_killed_mid_job_still_records_each_student_once(
     killer.start()
     stream = io.StringIO()
     summary = grade(
-        Course(root, db_url=url),
+        CourseFolder(root, db_url=url),
         A1,
         limits=TEST_LIMITS,
         progress=Progress(len(students), stream=stream),

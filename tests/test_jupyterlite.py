@@ -1,7 +1,7 @@
 """The exercises in the browser: JupyterLite, and checks without PyTorch.
 
 PyTorch does not run in Pyodide, so in the browser `autograder.check` answers
-from PyTorch's results stored by `python -m autograder.precompute`. These tests
+from PyTorch's results stored by `python -m autograder.offline.precompute`. These tests
 check that the stored results are PyTorch's, that the checks give the same
 verdicts and messages without PyTorch as with it, and that the built site
 serves the student notebooks and the checker in a working JupyterLite.
@@ -24,13 +24,16 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import offline, precompute
+from autograder import offline
+from autograder.offline import precompute
 from browser import chromium, serving
 from helpers import EXERCISES, ROOT, SOLUTIONS, solution_sources, submission
 from leaks import find_leaks, secret_lines
 
 NOTEBOOKS = precompute.notebooks()
-STALE = "stale stored answers: run python -m autograder.precompute and commit them"
+STALE = (
+    "stale stored answers: run python -m autograder.offline.precompute and commit them"
+)
 IDS = [nb.parent.name for nb in NOTEBOOKS]
 RUNNER = Path(__file__).parent / "lite_runner.py"
 
@@ -312,9 +315,10 @@ def test_lite_serves_the_student_notebook_and_its_checker(lite, path):
     assert served != nbformat.read(SOLUTIONS / path, as_version=4)
     for name in offline.BROWSER_FILES:
         assert (folder / "autograder" / name).read_text() == (
-            Path(offline.__file__).parent / name
+            offline.PACKAGE / name
         ).read_text()
-    answers = sorted(p.name for p in (folder / "autograder/precomputed").iterdir())
+    answers = folder / "autograder" / offline.FOLDER.relative_to(offline.PACKAGE)
+    answers = sorted(p.name for p in answers.iterdir())
     assert answers == [f"{Path(path).parent}.json"]
     listing = json.loads(
         (lite / "api/contents" / Path(path).parent / "all.json").read_text()
@@ -470,7 +474,8 @@ def test_pyodide_kernel_runs_offline_next_to_the_checker(lite_page, lite_site):
     code = (
         "import importlib.util, json, os, sys\n"
         "os.chdir('01-output-size')\n"
-        "stored = json.load(open('autograder/precomputed/01-output-size.json'))\n"
+        "stored = json.load(\n"
+        "    open('autograder/offline/precomputed/01-output-size.json'))\n"
         "found = {'python': sys.version.split()[0], 'cwd': os.getcwd(),\n"
         "         'files': sorted(os.listdir('autograder')),\n"
         "         'calls': len(stored['calls']),\n"
@@ -486,7 +491,7 @@ def test_pyodide_kernel_runs_offline_next_to_the_checker(lite_page, lite_site):
     assert found["python"].startswith("3.")
     assert found["cwd"] == "/drive/01-output-size"
     top = {name.split("/")[0] for name in offline.BROWSER_FILES}
-    assert found["files"] == sorted(top | {"precomputed"})
+    assert found["files"] == sorted(top)
     assert found["calls"] == len(stored["calls"]) > 0
     assert found["origin"] == "/drive/01-output-size/autograder/__init__.py"
     assert found.get("missing") in (None, "numpy")
@@ -515,7 +520,7 @@ def test_exercise_visible_checks_run_in_the_browser(lite_page, lite_site):
         "namespace = {}\n"
         f"for source in {cells!r}:\n"
         "    exec(source, namespace)\n"
-        "from autograder import reference\n"
+        "from autograder.checking import reference\n"
         "print('RESULT' + '=' + json.dumps(reference.torch is None))\n"
     )
     assert run_in_repl(lite_page, lite_site, code) is True

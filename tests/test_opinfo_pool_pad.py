@@ -4,7 +4,7 @@
 operator, the sample inputs that PyTorch's test suite runs. For
 `nn.functional.{max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, pad}` every
 CPU sample in float64 and in float32 is run three ways: the operator itself,
-the grader's reference (autograder/ops), and the solution notebooks'
+the grader's reference (autograder/checking/ops), and the solution notebooks'
 functions through `check`. All must agree.
 
 Samples outside the assignments' stated scope are skipped, and counted in
@@ -27,8 +27,9 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import check, reference
-from autograder.compare import mismatch
+from autograder import check
+from autograder.checking import reference
+from autograder.checking.compare import mismatch
 from helpers import load_solutions
 
 pytestmark = pytest.mark.skipif(

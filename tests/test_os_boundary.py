@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from autograder import sandbox
-from autograder.sandbox import Child, Deadline, Environment, Limits
+from autograder.engine.sandbox import process as sandbox
+from autograder.engine.sandbox.process import Child, Deadline, Environment, Limits
 from grader_support import A1, NB1, folder, make_course, put, submission
 from helpers import ROOT
 

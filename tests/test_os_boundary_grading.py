@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import Limits
+from autograder.engine.sandbox.process import Limits
 from grader_support import (
     A1,
     NB1,
@@ -133,9 +133,9 @@ def test_second_copy_of_numpy_is_refused_and_flagged(graded):
     assert "needs manual review" in proc.stdout
     reason = rows["bypass"]["reason"]
     assert "needs manual review" in reason and "NumPy's internals" in reason
-    from autograder.course import Course
+    from autograder.engine.course import CourseFolder
 
-    with Course(root).gradebook() as gb:
+    with CourseFolder(root).gradebook() as gb:
         sub = gb.find_submission(A1, "bypass")
         flags = {
             g.name: g.needs_manual_grade for nb in sub.notebooks for g in nb.grades

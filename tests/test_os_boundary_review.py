@@ -5,8 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.notebook import python_source
-from autograder.review import FINDINGS, scan
+from autograder.engine.notebook import python_source
+from autograder.engine.sandbox.review import FINDINGS, scan
 from helpers import EXERCISES, SOLUTIONS, solution_sources
 
 # The technique of the issue: raw memory through __array_interface__.

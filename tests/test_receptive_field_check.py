@@ -3,7 +3,7 @@
 import pytest
 
 from autograder import check
-from autograder.reference import REFERENCES
+from autograder.checking.reference import REFERENCES
 from helpers import load_solutions
 
 STACK = [(3, 2), {"kernel_size": 3, "dilation": 2}, (2, 2), (3, 1, 3)]

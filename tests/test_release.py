@@ -5,10 +5,11 @@ import shutil
 
 import pytest
 
+from autograder.manifest import ASSIGNMENTS as COURSE
 from conftest import run
 from helpers import EXERCISES, ROOT, SOLUTIONS
 
-ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
+ASSIGNMENTS = [a.name for a in COURSE]
 
 
 def _comparable(path):
@@ -46,6 +47,8 @@ def test_exercises_match_a_fresh_release(assignment, tmp_path):
 
 
 def test_every_assignment_is_released():
-    """Has every assignment in solutions/ a released version in exercises/?"""
+    """Has every assignment of the course's map, and no other, a source in
+    solutions/ and a released version in exercises/?"""
+    sources = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
     released = sorted(p.name for p in EXERCISES.iterdir() if p.is_dir())
-    assert released == ASSIGNMENTS
+    assert sources == released == sorted(ASSIGNMENTS)

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import check, guard, wire
-from autograder.notebook import Step
-from autograder.runner import Session
-from autograder.sandbox import Environment, Limits, detect_isolation
+from autograder import check
+from autograder.checking import guard, wire
+from autograder.engine.notebook import Step
+from autograder.engine.runner import Session
+from autograder.engine.sandbox.process import Environment, Limits, detect_isolation
 from helpers import ROOT
 
 # The student's code: make(kind, data) turns plain data into an odd value of
@@ -238,8 +239,8 @@ def plain(value):
 )
 def test_the_trip_never_changes_a_verdict(data, kind, op):
     """Is the verdict on any numeric value the same before and after the trip?"""
-    from autograder import reference
-    from autograder.check import _bind, verdict
+    from autograder.checking import reference
+    from autograder.checking.check import bind, verdict
 
     try:
         value = LOCAL["make"](kind, data)
@@ -247,7 +248,7 @@ def test_the_trip_never_changes_a_verdict(data, kind, op):
         return
     if not plain(value):
         return  # the verdict does not accept it (see the tests below)
-    bound = _bind(op, CALLS[op], {})
+    bound = bind(op, CALLS[op], {})
     expected = reference.REFERENCES[op](**bound)
     assert verdict(op, bound, value, expected) == verdict(
         op, bound, wire.carry(value), expected
@@ -294,7 +295,7 @@ def both(graded, op, kind, data):
 
 
 def right_answer(op):
-    from autograder import reference
+    from autograder.checking import reference
 
     return reference.REFERENCES[op](*CALLS[op])
 
@@ -447,7 +448,7 @@ def test_the_sandbox_gets_the_list_from_guard():
     """Does the sandbox keep no list of its own (the config carries guard's)?"""
     import ast
 
-    source = (ROOT / "autograder" / "sandbox_child.py").read_text(encoding="utf-8")
+    source = (ROOT / "autograder/engine/sandbox/child.py").read_text(encoding="utf-8")
     strings = {
         node.value
         for node in ast.walk(ast.parse(source))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,12 +28,7 @@ ANSWERS = {
 
 def browser_copy(folder):
     """The package as JupyterLite serves it: BROWSER_FILES and 01's answers."""
-    package = folder / "autograder"
-    for name in offline.BROWSER_FILES:
-        (package / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "autograder" / name, package / name)
-    (package / "precomputed").mkdir()
-    shutil.copy(offline.FOLDER / f"{A1}.json", package / "precomputed")
+    offline.stage(folder / "autograder", A1)
     return folder
 
 

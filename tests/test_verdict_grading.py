@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from course import Course as NbgraderCourse
+from course import NbgraderCourse
 from grader_support import A1, NB1, cli, make_course, put, scores
 from helpers import submission
 
@@ -49,9 +49,9 @@ def test_numpy_integer_sizes_get_full_marks(tmp_path):
 
 
 def _max(root, grade_id):
-    from autograder.course import Course
+    from autograder.engine.course import CourseFolder
 
-    with Course(root).gradebook() as gb:
+    with CourseFolder(root).gradebook() as gb:
         for cell in gb.find_assignment(A1).notebooks[0].grade_cells:
             if cell.name == grade_id:
                 return cell.max_score

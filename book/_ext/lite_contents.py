@@ -20,9 +20,9 @@ from pathlib import Path
 from autograder import offline
 
 
-def stage(root, exercises, package):
+def stage(root, exercises):
     """Fill `root` with the assignments' folders, from the student notebooks in
-    `exercises` and the `autograder` package at `package`; their names."""
+    `exercises` and the `autograder` package (see offline.stage); their names."""
     if root.exists():
         shutil.rmtree(root)
     names = []
@@ -33,12 +33,7 @@ def stage(root, exercises, package):
         target.mkdir(parents=True)
         for notebook in folder.glob("*.ipynb"):
             shutil.copy2(notebook, target / notebook.name)
-        for name in offline.BROWSER_FILES:
-            (target / "autograder" / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(package / name, target / "autograder" / name)
-        answers = package / "precomputed" / f"{folder.name}.json"
-        (target / "autograder" / "precomputed").mkdir()
-        shutil.copy2(answers, target / "autograder" / "precomputed" / answers.name)
+        offline.stage(target / "autograder", folder.name)
         names.append(folder.name)
     return names
 
@@ -48,7 +43,7 @@ def stage_contents(app):
         return
     srcdir = Path(app.srcdir)
     root = srcdir / app.config.jupyterlite_content_dir
-    stage(root, srcdir / "exercises", srcdir / "autograder")
+    stage(root, srcdir / "exercises")
 
 
 def _external(entry):

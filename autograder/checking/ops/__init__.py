@@ -1,0 +1,1 @@
+"""One module per assignment: its PyTorch references and known mistakes."""

@@ -1,0 +1,108 @@
+"""The course's map: chapter -> assignment -> ops module -> tests, in one place.
+
+The intro's table, the Practice page and the browser page (book/_ext/
+course_tables.py), the browser's copy of the package (offline), and the
+tests read this list; adding an assignment is one entry here plus its files
+(solutions/<name>/, checking/ops/<ops>.py, the tests), and
+tests/test_manifest.py checks that they all exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment and where the course keeps its parts."""
+
+    name: str  # the folder in solutions/ and exercises/
+    notebook: str  # the notebook's file name in that folder
+    chapter: str  # the chapter that teaches it: book/<chapter>.md, label chap-<chapter>
+    ops: str  # its references and known mistakes: autograder/checking/ops/<ops>.py
+    writes: str  # what the student writes, as the book's tables say it (MyST)
+    tests: tuple  # the test files that check its references and grading (tests/)
+    browser_imports: tuple = ()  # ops names its notebook imports besides check
+
+    @property
+    def doc(self):
+        """The exercise page's document name in the book."""
+        return f"exercises/{self.name}/{self.notebook.removesuffix('.ipynb')}"
+
+
+ASSIGNMENTS = [
+    Assignment(
+        "01-output-size",
+        "output-size.ipynb",
+        "output-size",
+        "output_size",
+        "`conv_output_size`, `conv1d`",
+        ("test_output_size_grading.py",),
+    ),
+    Assignment(
+        "02-conv2d",
+        "conv2d.ipynb",
+        "conv2d",
+        "conv2d",
+        "`conv2d_naive`, `conv2d`",
+        ("test_conv2d_check.py", "test_conv2d_grading.py"),
+    ),
+    Assignment(
+        "03-padding",
+        "padding.ipynb",
+        "padding",
+        "padding",
+        "`pad`",
+        ("test_padding_check.py", "test_padding_grading.py"),
+    ),
+    Assignment(
+        "04-pooling",
+        "pooling.ipynb",
+        "pooling",
+        "pooling",
+        "max, average and global pooling",
+        ("test_pooling_check.py", "test_pooling_grading.py"),
+    ),
+    Assignment(
+        "05-conv-vs-linear",
+        "conv-vs-linear.ipynb",
+        "conv-vs-linear",
+        "conv_vs_linear",
+        "`conv2d_as_matrix`",
+        ("test_conv_vs_linear_check.py", "test_conv_vs_linear_grading.py"),
+    ),
+    Assignment(
+        "06-receptive-field",
+        "receptive-field.ipynb",
+        "receptive-field",
+        "receptive_field",
+        "`receptive_field`, `count_parameters`, `count_macs`",
+        ("test_receptive_field_check.py", "test_receptive_field_grading.py"),
+    ),
+    Assignment(
+        "07-separable",
+        "separable.ipynb",
+        "separable",
+        "separable",
+        "depthwise, pointwise and separable convolutions",
+        ("test_separable_check.py", "test_separable_grading.py"),
+    ),
+    Assignment(
+        "08-backward",
+        "backward.ipynb",
+        "backprop",
+        "backward",
+        "`conv2d_backward`, `max_pool2d_backward`",
+        ("test_backward_check.py", "test_backward_grading.py"),
+        browser_imports=("random_grad_out",),
+    ),
+]
+
+BY_NAME = {a.name: a for a in ASSIGNMENTS}
+
+# Chapters read without an assignment of their own (yet): chapter, what the
+# intro's table says in place of an exercise.
+READING = [
+    ("transposed-conv", "(read; `convbook.transposed` has a NumPy version)"),
+    ("resnet", "(read)"),
+]

@@ -1,0 +1,74 @@
+"""The book's tables of assignments, from the course's map (autograder.manifest).
+
+A page asks for one with a directive block on its own lines,
+
+    ```{course-table} intro
+    ```
+
+which this extension replaces, before the page is parsed, by the table of
+that kind: "intro" (chapter, exercise, what you implement), "exercises"
+(assignment, chapter, what you write) or "browser" (the JupyterLite links).
+Without this extension the block is an unknown directive, which fails the
+strict build: a table cannot silently go missing.
+"""
+
+import re
+
+from autograder.manifest import ASSIGNMENTS, READING
+
+BLOCK = re.compile(r"^```\{course-table\} (\w+)\n```$", re.MULTILINE)
+LITE = "../lite/notebooks/index.html?path={name}/{notebook}"
+
+
+def _exercise(a):
+    return f"{{doc}}`{a.name} <../{a.doc}>`"
+
+
+def _chapter(a):
+    return f"{{ref}}`chap-{a.chapter}`"
+
+
+def intro_table():
+    rows = ["| chapter | exercise | what you implement |", "|---|---|---|"]
+    rows += [f"| {_chapter(a)} | {_exercise(a)} | {a.writes} |" for a in ASSIGNMENTS]
+    rows += [f"| {{ref}}`chap-{chapter}` | — | {what} |" for chapter, what in READING]
+    return "\n".join(rows)
+
+
+def exercises_table():
+    rows = ["| assignment | chapter | what you write |", "|---|---|---|"]
+    rows += [f"| {_exercise(a)} | {_chapter(a)} | {a.writes} |" for a in ASSIGNMENTS]
+    return "\n".join(rows)
+
+
+def browser_table():
+    rows = [
+        '<table class="table" id="lite-exercises">',
+        "<thead><tr><th>exercise</th><th>in the browser</th></tr></thead>",
+        "<tbody>",
+    ]
+    for a in ASSIGNMENTS:
+        href = LITE.format(name=a.name, notebook=a.notebook)
+        rows.append(
+            f'<tr><td>{a.name}</td><td><a class="lite-link" href="{href}">'
+            "Try it in your browser</a></td></tr>"
+        )
+    rows += ["</tbody>", "</table>"]
+    return "\n".join(rows)
+
+
+TABLES = {"intro": intro_table, "exercises": exercises_table, "browser": browser_table}
+
+
+def fill(text):
+    """`text` with every course-table block replaced by its table."""
+    return BLOCK.sub(lambda m: TABLES[m.group(1)](), text)
+
+
+def fill_tables(app, docname, source):
+    source[0] = fill(source[0])
+
+
+def setup(app):
+    app.connect("source-read", fill_tables)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

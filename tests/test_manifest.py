@@ -1,0 +1,93 @@
+"""The course's map (autograder.manifest) against the files it names."""
+
+import importlib
+import re
+import sys
+
+import nbformat
+import pytest
+import yaml
+
+from autograder.checking import reference
+from autograder.manifest import ASSIGNMENTS, BY_NAME
+from helpers import EXERCISES, ROOT, SOLUTIONS
+
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import course_tables  # noqa: E402
+
+IDS = [a.name for a in ASSIGNMENTS]
+IMPORT = re.compile(r"^from autograder\.ops\.(\w+) import (.+)$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("a", ASSIGNMENTS, ids=IDS)
+def test_each_entry_names_files_that_exist(a):
+    """Has each assignment its notebooks, chapter, ops module and tests?"""
+    assert (SOLUTIONS / a.name / a.notebook).is_file()
+    assert (EXERCISES / a.name / a.notebook).is_file()
+    chapter = (ROOT / "book" / f"{a.chapter}.md").read_text(encoding="utf-8")
+    assert f"(chap-{a.chapter})=" in chapter
+    assert (ROOT / "autograder/checking/ops" / f"{a.ops}.py").is_file()
+    for name in a.tests:
+        assert (ROOT / "tests" / name).is_file(), name
+
+
+@pytest.mark.parametrize("a", ASSIGNMENTS, ids=IDS)
+def test_the_ops_module_holds_every_op_the_notebook_checks(a):
+    """Does every check(...) of the solution notebook name an op that the
+    assignment's ops module registers?"""
+    module = importlib.import_module(f"autograder.checking.ops.{a.ops}")
+    source = "\n".join(
+        c.source
+        for c in nbformat.read(SOLUTIONS / a.name / a.notebook, as_version=4).cells
+    )
+    ops = set(re.findall(r"check\(\s*\w+,\s*\"(\w+)\"", source))
+    assert ops, "no check call found"
+    for op in ops:
+        assert op in reference.REFERENCES, op
+        fn = reference.REFERENCES[op]
+        assert fn.__module__ == module.__name__, (op, fn.__module__)
+
+
+@pytest.mark.parametrize("a", ASSIGNMENTS, ids=IDS)
+def test_the_notebook_imports_from_ops_only_what_the_map_says(a):
+    """Does the released notebook import from autograder.ops exactly the
+    names of browser_imports (which the browser's copy then ships)?"""
+    nb = nbformat.read(EXERCISES / a.name / a.notebook, as_version=4)
+    found = {
+        (module, name.strip())
+        for cell in nb.cells
+        for module, names in IMPORT.findall(cell.source)
+        for name in names.split(",")
+    }
+    assert found == {(a.ops, name) for name in a.browser_imports}
+
+
+def test_the_practice_part_lists_the_map_in_order():
+    """Does _toc.yml's Practice part list the exercise pages in the map's order?"""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    (practice,) = [p for p in toc["parts"] if p["caption"] == "Practice"]
+    (exercises,) = [c for c in practice["chapters"] if c["file"] == "book/exercises"]
+    assert [s["file"] for s in exercises["sections"]] == [a.doc for a in ASSIGNMENTS]
+
+
+@pytest.mark.parametrize(
+    "page, kind",
+    [("intro", "intro"), ("exercises", "exercises"), ("in-browser", "browser")],
+)
+def test_the_book_pages_take_their_table_from_the_map(page, kind):
+    """Does each page ask for its table, and does the table hold one row per
+    assignment, in the map's order, linking its exercise page?"""
+    text = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
+    assert f"```{{course-table}} {kind}\n```" in text
+    filled = course_tables.fill(text)
+    assert "course-table" not in filled
+    where = [
+        filled.index(f"{a.name}/{a.notebook.removesuffix('.ipynb')}")
+        for a in ASSIGNMENTS
+    ]
+    assert where == sorted(where)
+
+
+def test_names_are_unique():
+    """Is each assignment in the map once?"""
+    assert len(BY_NAME) == len(ASSIGNMENTS)

@@ -7,5 +7,8 @@ with its PyTorch reference (float64, CPU) and explains any difference.
 """
 
 from .checking.check import check
+from .checking.short_errors import install as _install_short_errors
+
+_install_short_errors()
 
 __all__ = ["check"]

@@ -253,7 +253,7 @@ def test_wrong_answers_get_the_same_messages_without_torch():
         assert a == b, notebook
         failed = [msg for msg in b.values() if msg]
         assert failed, notebook
-        assert all(msg.startswith("AssertionError: ") for msg in failed), failed
+        assert all(msg.startswith("CheckFailed: ") for msg in failed), failed
         for phrase in phrases:
             assert any(phrase in msg for msg in failed), (phrase, failed)
 

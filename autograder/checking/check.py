@@ -19,13 +19,15 @@ message.
 from __future__ import annotations
 
 import inspect
+import os
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import reference, wire
 from .compare import mismatch, show
-from .diagnose import likely_mistakes
+from .diagnose import found_mistakes
 from .guard import ForbiddenCall, forbidden_text, watch_library_calls
 from .registry import active_recorder
 
@@ -62,6 +64,23 @@ def _out_dtype(bound):
     return np.dtype(np.float64)
 
 
+# `nbgrader validate` cuts every line it prints at Validator.width - 3
+# characters (90 - 3, its indent included): under it, messages are wrapped
+# to fit, so that no diagnosis is cut. Elsewhere a line stays whole (a
+# notebook wraps it on screen, and feedback pages do too).
+VALIDATE_WIDTH = 68
+MISTAKE_PREFIX = "  likely mistake: "  # how a message's diagnosis lines start
+AMBIGUOUS_LINE = "  these mistakes give exactly this output here (it may be any one):"
+
+
+class CheckFailed(AssertionError):
+    """A failed check; `mistake_keys` names the diagnosed mistakes, if any."""
+
+    def __init__(self, message, mistake_keys=()):
+        super().__init__(message)
+        self.mistake_keys = tuple(mistake_keys)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether an output is right; if not, what is wrong and the likely mistakes."""
@@ -69,17 +88,33 @@ class Verdict:
     passed: bool
     lines: tuple = ()
     mistakes: tuple = ()
+    keys: tuple = ()  # the mistakes' keys (diagnose.Diagnosis.key), in order
 
     def message(self, call):
-        """The text of the AssertionError that `check` raises for this verdict."""
+        """The text of the AssertionError that `check` raises for this verdict:
+        the diagnosis first, then what was expected and what came."""
         message = [f"{call} does not match PyTorch:"]
-        message += [f"  {line}" for line in self.lines]
         if len(self.mistakes) > 1:
-            message.append(
-                "  these mistakes give exactly this output here (it may be any one):"
-            )
-        message += [f"  likely mistake: {m}" for m in self.mistakes]
-        return "\n".join(message)
+            message.append(AMBIGUOUS_LINE)
+        message += [f"{MISTAKE_PREFIX}{m}" for m in self.mistakes]
+        message += [f"  {line}" for line in self.lines]
+        return _fit("\n".join(message))
+
+    def error(self, call):
+        """The exception that `check` raises for this verdict."""
+        return CheckFailed(self.message(call), self.keys)
+
+
+def _fit(text):
+    if not os.environ.get("NBGRADER_VALIDATING"):
+        return text
+    lines = []
+    for line in text.split("\n"):
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        lines += textwrap.wrap(
+            line, VALIDATE_WIDTH, subsequent_indent=indent, break_on_hyphens=False
+        ) or [""]
+    return "\n".join(lines)
 
 
 def verdict(op, bound, got, expected):
@@ -92,13 +127,18 @@ def verdict(op, bound, got, expected):
     lines = mismatch(got, expected, out_dtype)
     if not lines:
         return Verdict(True)
+    found = found_mistakes(op, bound, got, out_dtype)
     return Verdict(
-        False, tuple(lines), tuple(likely_mistakes(op, bound, got, out_dtype))
+        False,
+        tuple(lines),
+        tuple(m.message for m in found),
+        tuple(m.key for m in found),
     )
 
 
-def _fail(call, lines, mistakes=()):
-    raise AssertionError(Verdict(False, tuple(lines), tuple(mistakes)).message(call))
+def _fail(call, lines):
+    __tracebackhide__ = True  # IPython shows the student's frames only
+    raise Verdict(False, tuple(lines)).error(call)
 
 
 def _call_student(student_fn, call, args, kwargs):
@@ -109,6 +149,7 @@ def _call_student(student_fn, call, args, kwargs):
     would receive. A forbidden call is reported with guard's message, whether
     this process saw it (the notebook) or the sandbox did (grading).
     """
+    __tracebackhide__ = True
     args, kwargs = wire.carry(tuple(args)), wire.carry(dict(kwargs))
     with watch_library_calls() as forbidden:
         try:
@@ -131,6 +172,7 @@ def check(student_fn, op, *args, **kwargs):
 
     Within `registry.recording()`, only notes the call (see offline.precompute).
     """
+    __tracebackhide__ = True
     bound = bind(op, args, kwargs)
     recorder = active_recorder()
     if recorder is not None:
@@ -144,10 +186,11 @@ def check(student_fn, op, *args, **kwargs):
     got = _call_student(student_fn, call, args, kwargs)
     result = verdict(op, bound, got, expected)
     if not result.passed:
-        raise AssertionError(result.message(call))
+        raise result.error(call)
 
 
 def _check_refuses(student_fn, call, args, kwargs, err):
+    __tracebackhide__ = True
     try:
         got = _call_student(student_fn, call, args, kwargs)
     except ValueError:

@@ -17,6 +17,8 @@ windows that are there right) and a wrong layout (the channel axis moved).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .compare import close, mismatch
@@ -56,15 +58,27 @@ CHANNELS_LAST = Mistake(
 )
 
 
+class Found(NamedTuple):
+    """A mistake found in one output: its key and the message the student reads."""
+
+    key: str
+    message: str
+
+
 def likely_mistakes(op, args, got, out_dtype=None):
     """Messages for the known mistakes whose output equals `got`."""
+    return [f.message for f in found_mistakes(op, args, got, out_dtype)]
+
+
+def found_mistakes(op, args, got, out_dtype=None):
+    """The known mistakes (key and message) whose output equals `got`."""
     found = []
     for mistake in DIAGNOSES.get(op, []):
         candidate = run_variant(op, mistake.make, args)
         if candidate is None:
             continue
         if mismatch(got, candidate, out_dtype) is None:
-            found.append(mistake.message)
+            found.append(Found(mistake.key, mistake.message))
     if out_dtype is not None and isinstance(got, np.ndarray):
         try:
             expected = REFERENCES[op](**args)
@@ -99,7 +113,8 @@ def _size_mistakes(got, expected, out_dtype):
         same = close(got[common], expected, out_dtype)
     else:
         return []
-    return [mistake.message.format(axes=_axes_text(axes))] if same else []
+    text = mistake.message.format(axes=_axes_text(axes))
+    return [Found(mistake.key, text)] if same else []
 
 
 def _layout_mistakes(got, expected, out_dtype):
@@ -108,5 +123,5 @@ def _layout_mistakes(got, expected, out_dtype):
         return []
     moved = np.moveaxis(expected, 1, -1)
     if moved.shape != expected.shape and close(got, moved, out_dtype):
-        return [CHANNELS_LAST.message]
+        return [Found(CHANNELS_LAST.key, CHANNELS_LAST.message)]
     return []

@@ -5,7 +5,8 @@
     python -m autograder grade    01-output-size
     python -m autograder feedback 01-output-size
     python -m autograder export   --roster roster.csv --to grades.csv
-    python -m autograder report   01-output-size
+    python -m autograder report   01-output-size   (or --all)
+    python -m autograder check    NOTEBOOK         (a student's check)
 
 Run them in the course folder (the one with nbgrader_config.py) or pass
 --course (before or after the command). `grade` exits with status 0 only if
@@ -88,28 +89,35 @@ def cmd_grade(args):
 
 
 def feedback(course, assignment, students=None):
-    """nbgrader's generate_feedback, with hidden tests cleared as a safeguard
-    and every Markdown cell sanitised (see sanitize.py)."""
+    """nbgrader's generate_feedback, with hidden tests cleared as a safeguard,
+    every Markdown cell sanitised (see sanitize.py), and each failed part
+    opened by its diagnosis, with MathJax served locally (feedback_page.py)."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.apps import NbGraderAPI
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
+    from .feedback_page import TeachFailedParts, localise_all
     from .sanitize import SanitizeMarkdown
+    from .sections import book_url
 
     config = course.config.copy()
     config.GenerateFeedback.preprocessors = [
         GetGrades,
         ClearHiddenTests,
         SanitizeMarkdown,
+        TeachFailedParts,
         CSSHTMLHeaderPreprocessor,
     ]
     config.ClearHiddenTests.enforce_metadata = False
+    config.TeachFailedParts.book_url = book_url(course.root)
     api = NbGraderAPI(coursedir=course.coursedir, config=config)
     results = []
     for student in students or [None]:
         results.append(
             api.generate_feedback(assignment, student_id=student, force=True)
         )
+    folder = course.root / course.coursedir.feedback_directory
+    localise_all(folder, assignment, students)
     return results
 
 
@@ -134,13 +142,33 @@ def cmd_export(args):
 
 
 def cmd_report(args):
+    from .class_report import across_assignments, mistakes_report
     from .report import class_report
 
     course = _course(args)
+    if args.all:
+        with course.gradebook() as gb:
+            names = [a.name for a in gb.assignments]
+        files, text = across_assignments(course, names, args.out)
+        print(text)
+        print("\n".join(f"wrote {f}" for f in files))
+        return 0
+    if not args.assignment:
+        print("error: name an assignment, or --all", file=sys.stderr)
+        return 2
     png, md, text = class_report(course, args.assignment, args.out)
+    files, mistakes = mistakes_report(course, args.assignment, args.out)
     print(text)
+    print(mistakes)
     print(f"plot: {png}\ntable: {md}")
+    print("\n".join(f"wrote {f}" for f in files))
     return 0
+
+
+def cmd_check(args):
+    from .precheck import main as precheck
+
+    return precheck(args.notebook, timeout=args.timeout)
 
 
 def _course_options(p, course, db_url):
@@ -257,10 +285,20 @@ def parser():
     )
     s.set_defaults(run=cmd_export)
 
-    s = command("report", help="score distribution and per-part success rates")
-    s.add_argument("assignment")
+    s = command(
+        "report", help="score distribution, per-part success, the class's mistakes"
+    )
+    s.add_argument("assignment", nargs="?")
+    s.add_argument("--all", action="store_true", help="mistakes across all assignments")
     s.add_argument("--out", default="reports", help="folder for the PNG and the table")
     s.set_defaults(run=cmd_report)
+
+    s = subparsers.add_parser(
+        "check", help="(students) run a notebook's visible tests: one line per part"
+    )
+    s.add_argument("notebook")
+    s.add_argument("--timeout", type=float, default=120.0, help="seconds per cell")
+    s.set_defaults(run=cmd_check)
     return p
 
 

@@ -84,6 +84,15 @@ def record(course, gb, job, answer, key):
                 nb["notebook"]: {g: v["score"] for g, v in nb["grades"].items()}
                 for nb in notebooks
             },
+            # the keys of the diagnosed mistakes of each failed part (check.py)
+            "mistakes": {
+                nb["notebook"]: {
+                    g: v["mistakes"]
+                    for g, v in nb["grades"].items()
+                    if v.get("mistakes")
+                }
+                for nb in notebooks
+            },
         }
     )
     return Outcome(

@@ -670,6 +670,13 @@ class NotebookResult:
         return dict(self.__dict__)
 
 
+def _mistake_keys(err):
+    """The keys of the mistakes that a failed check diagnosed (none otherwise)."""
+    from ..checking.check import CheckFailed
+
+    return list(err.mistake_keys) if isinstance(err, CheckFailed) else []
+
+
 def _first_line(err):
     text = f"{type(err).__name__}: {err}"
     if isinstance(err, (PartStopped, BudgetExhausted)):
@@ -727,6 +734,7 @@ def grade_notebook(
                 "message": None if err is None else _first_line(err),
                 "stopped": getattr(err, "stopped", None),
                 "seconds": round(session.time_used() - used, 3),  # CPU + waiting
+                "mistakes": _mistake_keys(err),
             }
     except SandboxUnavailable as err:
         raise GraderError(str(err)) from err

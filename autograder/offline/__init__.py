@@ -42,6 +42,7 @@ BROWSER_FILES = [
     "checking/guard.py",
     "checking/reference.py",
     "checking/registry.py",
+    "checking/short_errors.py",
     "checking/ops/__init__.py",
     "checking/wire.py",
     "offline/__init__.py",

@@ -106,3 +106,13 @@ READING = [
     ("transposed-conv", "(read; `convbook.transposed` has a NumPy version)"),
     ("resnet", "(read)"),
 ]
+
+
+def tests_of(name):
+    """The test files (under tests/) of one assignment, or of every assignment
+    taught by one chapter: what to run after changing it."""
+    found = [a for a in ASSIGNMENTS if name in (a.name, a.chapter)]
+    if not found:
+        known = ", ".join(a.name for a in ASSIGNMENTS)
+        raise SystemExit(f"no assignment or chapter {name!r} (assignments: {known})")
+    return [f"tests/{t}" for a in found for t in a.tests]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from autograder.checking import reference
-from autograder.manifest import ASSIGNMENTS, BY_NAME
+from autograder.manifest import ASSIGNMENTS, BY_NAME, READING
 from helpers import EXERCISES, ROOT, SOLUTIONS
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -91,3 +91,37 @@ def test_the_book_pages_take_their_table_from_the_map(page, kind):
 def test_names_are_unique():
     """Is each assignment in the map once?"""
     assert len(BY_NAME) == len(ASSIGNMENTS)
+
+
+def test_reading_chapters_exist_and_have_no_assignment():
+    """Are the chapters read without an assignment real pages, none of them a
+    chapter that an assignment already names?"""
+    taught = {a.chapter for a in ASSIGNMENTS}
+    for chapter, _ in READING:
+        text = (ROOT / "book" / f"{chapter}.md").read_text(encoding="utf-8")
+        assert f"(chap-{chapter})=" in text
+        assert chapter not in taught
+
+
+def test_the_tests_command_names_an_assignments_test_files():
+    """Does `python -m autograder tests` print the test files of an assignment or
+    of a chapter's assignments, and refuse a name it does not know?"""
+    import subprocess
+
+    def tests(name):
+        return subprocess.run(
+            [sys.executable, "-m", "autograder", "tests", name],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+
+    for a in ASSIGNMENTS:
+        for name in (a.name, a.chapter):
+            out = tests(name)
+            assert out.returncode == 0, out.stderr
+            files = out.stdout.split()
+            assert {f"tests/{t}" for t in a.tests} <= set(files)
+            assert all((ROOT / f).is_file() for f in files)
+    wrong = tests("no-such-assignment")
+    assert wrong.returncode != 0 and "01-output-size" in wrong.stderr

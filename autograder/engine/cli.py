@@ -171,6 +171,13 @@ def cmd_check(args):
     return precheck(args.notebook, timeout=args.timeout)
 
 
+def cmd_tests(args):
+    from ..manifest import tests_of
+
+    print(" ".join(tests_of(args.name)))
+    return 0
+
+
 def _course_options(p, course, db_url):
     """--course and --db-url, accepted before the command and after it.
 
@@ -299,6 +306,13 @@ def parser():
     s.add_argument("notebook")
     s.add_argument("--timeout", type=float, default=120.0, help="seconds per cell")
     s.set_defaults(run=cmd_check)
+
+    s = subparsers.add_parser(
+        "tests",
+        help="(authors) the test files of an assignment or a chapter's assignments",
+    )
+    s.add_argument("name", help="an assignment (03-padding) or a chapter (padding)")
+    s.set_defaults(run=cmd_tests)
     return p
 
 

@@ -103,25 +103,17 @@ def test_reading_chapters_exist_and_have_no_assignment():
         assert chapter not in taught
 
 
-def test_the_tests_command_names_an_assignments_test_files():
+def test_the_tests_command_names_an_assignments_test_files(capsys):
     """Does `python -m autograder tests` print the test files of an assignment or
     of a chapter's assignments, and refuse a name it does not know?"""
-    import subprocess
-
-    def tests(name):
-        return subprocess.run(
-            [sys.executable, "-m", "autograder", "tests", name],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
+    from autograder.engine.cli import main
 
     for a in ASSIGNMENTS:
         for name in (a.name, a.chapter):
-            out = tests(name)
-            assert out.returncode == 0, out.stderr
-            files = out.stdout.split()
+            assert main(["tests", name]) == 0
+            files = capsys.readouterr().out.split()
             assert {f"tests/{t}" for t in a.tests} <= set(files)
             assert all((ROOT / f).is_file() for f in files)
-    wrong = tests("no-such-assignment")
-    assert wrong.returncode != 0 and "01-output-size" in wrong.stderr
+    with pytest.raises(SystemExit) as refused:
+        main(["tests", "no-such-assignment"])
+    assert "01-output-size" in str(refused.value)

@@ -96,6 +96,14 @@ ASSIGNMENTS = [
         ("test_backward_check.py", "test_backward_grading.py"),
         browser_imports=("random_grad_out",),
     ),
+    Assignment(
+        "09-transposed-conv",
+        "transposed-conv.ipynb",
+        "transposed-conv",
+        "transposed",
+        "`conv_transpose2d`",
+        ("test_transposed_check.py", "test_transposed_grading.py"),
+    ),
 ]
 
 BY_NAME = {a.name: a for a in ASSIGNMENTS}
@@ -103,7 +111,6 @@ BY_NAME = {a.name: a for a in ASSIGNMENTS}
 # Chapters read without an assignment of their own (yet): chapter, what the
 # intro's table says in place of an exercise.
 READING = [
-    ("transposed-conv", "(read; `convbook.transposed` has a NumPy version)"),
     ("resnet", "(read)"),
 ]
 

@@ -1,4 +1,5 @@
-"""PyTorch's own OpInfo samples for conv1d and conv2d, run against the solutions.
+"""PyTorch's OpInfo samples for conv1d, conv2d and conv_transpose2d, run against
+the solutions.
 
 PyTorch tests `torch.nn.functional.conv1d` and `conv2d` on the inputs that its
 OpInfo database generates (`sample_inputs`): batched and unbatched inputs,
@@ -6,7 +7,9 @@ stride, padding ('valid', 'same', ints and tuples), dilation, groups, with and
 without bias. Every one of those samples goes here through `autograder.check`,
 the comparison that grading uses (PyTorch in float64, the grader's tolerance
 for the input's dtype), against the reference solutions of 01-output-size
-(`conv1d`) and 02-conv2d (`conv2d_naive` and `conv2d`).
+(`conv1d`), 02-conv2d (`conv2d_naive` and `conv2d`) and 09-transposed-conv
+(`conv_transpose2d`: batched and unbatched, int and pair strides, paddings,
+output paddings and dilations, groups, with and without bias).
 
 The samples are generated on the CPU for every dtype that the OpInfo lists
 there (bfloat16, complex128, complex64, float16, float32, float64, int64), and
@@ -14,7 +17,8 @@ those whose dtype is not float32 or float64 are skipped: the assignments ask
 for real float32 and float64 inputs only (half precision, complex numbers and
 integers are not part of their contract). That skips 50 of conv1d's 70
 samples (5 dtypes of 10) and 150 of conv2d's 210 (5 dtypes of 30), and runs
-the other 20 and 60, each conv2d sample through both functions.
+the other 20 and 60, each conv2d sample through both functions; conv_transpose2d
+has 84 (7 dtypes of 12), 60 skipped and 24 run.
 """
 
 import numpy as np
@@ -34,9 +38,16 @@ FUNCTIONS = {
         ("02-conv2d", "conv2d.ipynb", "conv2d_naive"),
         ("02-conv2d", "conv2d.ipynb", "conv2d"),
     ],
+    "nn.functional.conv_transpose2d": [
+        ("09-transposed-conv", "transposed-conv.ipynb", "conv_transpose2d"),
+    ],
 }
 # (samples run, samples skipped) per OpInfo, as the module docstring says.
-COUNTS = {"nn.functional.conv1d": (20, 50), "nn.functional.conv2d": (60, 150)}
+COUNTS = {
+    "nn.functional.conv1d": (20, 50),
+    "nn.functional.conv2d": (60, 150),
+    "nn.functional.conv_transpose2d": (24, 60),
+}
 
 
 def _opinfo(name):

@@ -62,6 +62,9 @@ SECTIONS = {
     "depthwise": Section("book/separable", "three-kinds-of-kernel", "Kernels"),
     "pointwise": Section("book/separable", "three-kinds-of-kernel", "Kernels"),
     "separable": Section("book/separable", "three-kinds-of-kernel", "Kernels"),
+    "conv_transpose2d": Section(
+        "book/transposed-conv", "the-scatter-view", "The scatter view"
+    ),
 }
 
 

@@ -630,3 +630,37 @@ def cases_08(rng):
 
 
 CASES["08-backward"] = cases_08
+
+
+# --- 09-transposed-conv -----------------------------------------------------
+
+TRANSPOSED_CALLS = [
+    ((2, 3, 4, 5), (3, 2, 3, 3), {}),
+    ((2, 3, 4, 5), (3, 2, 3, 2), {"stride": 2}),
+    ((2, 3, 4, 4), (3, 2, 4, 4), {"stride": 2, "padding": 1}),
+    ((1, 2, 3, 4), (2, 3, 3, 3), {"stride": (2, 3), "output_padding": (1, 2)}),
+    ((2, 4, 3, 3), (4, 3, 3, 3), {"groups": 2, "stride": 2, "padding": (1, 0)}),
+    ((2, 2, 4, 3), (2, 2, 2, 3), {"dilation": (2, 1), "padding": [1, 1]}),
+    ((2, 2, 3, 3), (2, 2, 3, 3), {"dilation": 2, "output_padding": 1}),
+    ((3, 4, 5), (3, 2, 3, 3), {"stride": 2}),
+    ((0, 3, 4, 5), (3, 2, 3, 3), {"stride": 2}),
+    ((2, 3, 4, 5), (3, 2, 3, 3), {"stride": 2, "output_padding": 2}),
+    ((2, 3, 4, 5), (4, 2, 3, 3), {}),
+    ((2, 3, 1, 1), (3, 2, 1, 1), {"padding": 1}),
+    ((2, 3, 4, 5), (3, 2, 3, 3), {"stride": np.int64(2), "padding": np.int64(1)}),
+]
+
+
+def cases_09(rng):
+    conv_transpose2d = torch_op(F.conv_transpose2d)
+    for shape, wshape, kw in TRANSPOSED_CALLS:
+        x, w = rng.normal(size=shape), rng.normal(size=wshape)
+        groups = kw.get("groups", 1)
+        b = rng.normal(size=wshape[1] * groups)
+        yield "conv_transpose2d", conv_transpose2d, (x, w), kw
+        yield "conv_transpose2d", conv_transpose2d, (x, w, b), kw
+        f32 = (x.astype(np.float32), w.astype(np.float32))
+        yield "conv_transpose2d", conv_transpose2d, f32, kw
+
+
+CASES["09-transposed-conv"] = cases_09

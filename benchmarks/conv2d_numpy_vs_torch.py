@@ -1,7 +1,7 @@
 """Time the course's NumPy conv2d against torch.nn.functional.conv2d on the CPU.
 
-The NumPy side is the reference solution of assignment 02-conv2d, loaded from
-solutions/02-conv2d/conv2d.ipynb, so the benchmark measures exactly what students
+The NumPy side is the reference solution of assignment 03-conv2d, loaded from
+solutions/03-conv2d/conv2d.ipynb, so the benchmark measures exactly what students
 compare against. Both sides run on one thread (OPENBLAS_NUM_THREADS,
 OMP_NUM_THREADS and MKL_NUM_THREADS are 1 before NumPy loads: the script starts
 itself again with them if needed; torch.set_num_threads(1)), in float32, side by
@@ -82,7 +82,7 @@ def load_reference_conv2d():
 
     # The notebook's own cells print a small timing of their own: keep it quiet.
     with contextlib.redirect_stdout(io.StringIO()):
-        return load_solutions("02-conv2d", "conv2d.ipynb")["conv2d"]
+        return load_solutions("03-conv2d", "conv2d.ipynb")["conv2d"]
 
 
 def blas_description():

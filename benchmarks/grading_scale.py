@@ -1,7 +1,7 @@
 """How grading throughput scales with the number of Dask workers.
 
 The same class as benchmarks/grading_speed.py (mixed submissions of the real
-assignment 01-output-size) is graded by `autograder.engine.batch.grade` on a Dask
+assignment 02-output-size) is graded by `autograder.engine.batch.grade` on a Dask
 LocalCluster of 1, 2, ... worker processes (one thread each, with nannies,
 as `dask worker --nworkers N --nthreads 1` starts them), and, side by side,
 by the local pool of as many grading processes. Every guarantee stays on
@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT / "tests"), str(HERE)]
 
-A = "01-output-size"
+A = "02-output-size"
 
 
 def load():

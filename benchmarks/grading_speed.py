@@ -1,14 +1,14 @@
 """Grade one class with plain nbgrader and with `python -m autograder grade`.
 
-The class is generated from the real assignment 01-output-size: by default 40
+The class is generated from the real assignment 02-output-size: by default 40
 submissions of mixed quality (correct, untouched, off-by-one output size,
 flipped kernel, dilation or bias ignored, a correct but slow loop version, a
 version that calls PyTorch, half done). Two copies of a course folder receive
 the same submissions; each run times, side by side and in alternating order,
 
-- plain nbgrader: `nbgrader autograde 01-output-size --force` (a kernel per
+- plain nbgrader: `nbgrader autograde 02-output-size --force` (a kernel per
   notebook, student code and tests in one process, one notebook at a time);
-- this tool: `python -m autograder grade 01-output-size --force`, with every
+- this tool: `python -m autograder grade 02-output-size --force`, with every
   guarantee on (isolation `auto`, the default limits, one worker per core).
 
 Both commands are timed from start to end as an instructor runs them (process
@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-A, NB = "01-output-size", "output-size.ipynb"
+A, NB = "02-output-size", "output-size.ipynb"
 
 LOOPS = """
 def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -28,8 +28,8 @@ def run(cmd, cwd=ROOT, check=True, **kwargs):
 
 @pytest.fixture(scope="session")
 def output_size_solutions():
-    """The reference solutions of assignment 01-output-size."""
-    return load_solutions("01-output-size", "output-size.ipynb")
+    """The reference solutions of assignment 02-output-size."""
+    return load_solutions("02-output-size", "output-size.ipynb")
 
 
 @pytest.fixture(scope="session")

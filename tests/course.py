@@ -1,8 +1,8 @@
 """Drive the real nbgrader CLI on a temporary copy of the course.
 
 course = NbgraderCourse(tmp_path)                       # copies config + solutions
-course.submit("alice", "01-output-size", nb)    # nbformat notebook
-result = course.autograde("01-output-size")
+course.submit("alice", "02-output-size", nb)    # nbformat notebook
+result = course.autograde("02-output-size")
 result.scores["alice"]          # {grade_id: (score, max_score)}
 result.feedback("alice", "output-size.ipynb")   # the feedback HTML, as text
 """

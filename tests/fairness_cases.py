@@ -97,7 +97,7 @@ def agree(student, reference, args, kwargs):
     return _same(got, want)
 
 
-# --- 01-output-size ---------------------------------------------------------
+# --- 02-output-size ---------------------------------------------------------
 
 
 def ref_conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
@@ -147,10 +147,10 @@ def cases_01(rng):
         yield "conv1d", conv1d, (x, w, b), kw
 
 
-CASES = {"01-output-size": cases_01}
+CASES = {"02-output-size": cases_01}
 
 
-# --- 02-conv2d --------------------------------------------------------------
+# --- 03-conv2d --------------------------------------------------------------
 
 CONV2D_CALLS = [
     ((2, 3, 6, 7), (4, 3, 3, 2), {}),
@@ -188,10 +188,10 @@ def cases_02(rng):
     yield "conv2d", conv2d, (x, w, rng.normal(size=32)), {"padding": 1}
 
 
-CASES["02-conv2d"] = cases_02
+CASES["03-conv2d"] = cases_02
 
 
-# --- 03-padding -------------------------------------------------------------
+# --- 04-padding -------------------------------------------------------------
 
 
 def cases_03(rng):
@@ -243,10 +243,10 @@ def cases_03(rng):
         yield "pad", pad, (x.astype(np.float32), pads), kw
 
 
-CASES["03-padding"] = cases_03
+CASES["04-padding"] = cases_03
 
 
-# --- 04-pooling -------------------------------------------------------------
+# --- 05-pooling -------------------------------------------------------------
 
 
 def _pool_calls(dims):
@@ -351,10 +351,10 @@ def cases_04(rng):
     yield "avg_pool2d_as_conv", conv, (rng.normal(size=(1, 2, 3, 3)), 4), {}
 
 
-CASES["04-pooling"] = cases_04
+CASES["05-pooling"] = cases_04
 
 
-# --- 05-conv-vs-linear ------------------------------------------------------
+# --- 01-conv-vs-linear ------------------------------------------------------
 
 
 def ref_conv2d_as_matrix(weight, input_shape, stride=1, padding=0):
@@ -391,10 +391,10 @@ def cases_05(rng):
         yield "conv2d_as_matrix", ref_conv2d_as_matrix, (w32, shape), kw
 
 
-CASES["05-conv-vs-linear"] = cases_05
+CASES["01-conv-vs-linear"] = cases_05
 
 
-# --- 06-receptive-field -----------------------------------------------------
+# --- 08-receptive-field -----------------------------------------------------
 
 
 def _spec(layer):
@@ -482,10 +482,10 @@ def cases_06(rng):
         yield "count_macs", ref_count_macs, args, kw
 
 
-CASES["06-receptive-field"] = cases_06
+CASES["08-receptive-field"] = cases_06
 
 
-# --- 07-separable -----------------------------------------------------------
+# --- 10-separable -----------------------------------------------------------
 
 
 def ref_depthwise(x, weight, bias=None, stride=1, padding=0, dilation=1):
@@ -567,10 +567,10 @@ def cases_07(rng):
         yield "separable_parameter_counts", ref_separable_counts, args, {}
 
 
-CASES["07-separable"] = cases_07
+CASES["10-separable"] = cases_07
 
 
-# --- 08-backward ------------------------------------------------------------
+# --- 06-backward ------------------------------------------------------------
 
 
 def ref_conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1):
@@ -629,10 +629,10 @@ def cases_08(rng):
         yield "max_pool2d_backward", ref_max_pool2d_backward, (*f32, *args), kw
 
 
-CASES["08-backward"] = cases_08
+CASES["06-backward"] = cases_08
 
 
-# --- 09-transposed-conv -----------------------------------------------------
+# --- 07-transposed-conv -----------------------------------------------------
 
 TRANSPOSED_CALLS = [
     ((2, 3, 4, 5), (3, 2, 3, 3), {}),
@@ -663,4 +663,4 @@ def cases_09(rng):
         yield "conv_transpose2d", conv_transpose2d, f32, kw
 
 
-CASES["09-transposed-conv"] = cases_09
+CASES["07-transposed-conv"] = cases_09

@@ -19,7 +19,7 @@ from autograder.engine.runner import OUT_OF_BUDGET, PART_TIMEOUT
 from autograder.engine.sandbox.process import Limits
 from helpers import EXERCISES, ROOT, grade_id, submission
 
-A1, NB1 = "01-output-size", "output-size.ipynb"
+A1, NB1 = "02-output-size", "output-size.ipynb"
 
 
 def conv_output_size_source(first_lines="", before="", plus_one=True):
@@ -45,7 +45,7 @@ def conv_output_size_source(first_lines="", before="", plus_one=True):
 OFF_BY_ONE = conv_output_size_source(plus_one=False)
 
 # Tight limits keep the adversarial cases quick; the correct solution of
-# 01-output-size needs well under a second of CPU per part.
+# 02-output-size needs well under a second of CPU per part.
 TEST_LIMITS = Limits(
     part_cpu=3, part_wall=8, notebook_cpu=120, notebook_wall=600, memory_mb=1024
 )

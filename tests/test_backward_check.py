@@ -1,4 +1,4 @@
-"""Assignment 08-backward: the autograd references and diagnoses, through `check`.
+"""Assignment 06-backward: the autograd references and diagnoses, through `check`.
 
 The mistaken students are small loop implementations with one bug each, written
 the way a student might, so that each diagnosis is tested against a real mistake
@@ -19,7 +19,7 @@ W = RNG.normal(size=(4, 2, 3, 2))
 
 @pytest.fixture(scope="module")
 def solutions():
-    return load_solutions("08-backward", "backward.ipynb")
+    return load_solutions("06-backward", "backward.ipynb")
 
 
 def failure(student, op, *args, **kwargs):

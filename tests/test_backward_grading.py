@@ -1,4 +1,4 @@
-"""Assignment 08-backward through the real nbgrader CLI.
+"""Assignment 06-backward through the real nbgrader CLI.
 
 Every student but alice (the reference solution) and bob (the untouched exercise)
 makes one diagnosed mistake in conv2d_backward and/or max_pool2d_backward. The
@@ -11,12 +11,12 @@ import re
 
 import nbformat
 import pytest
-from test_features_03_04_07_08 import cells_with
+from test_features_quoted import cells_with
 
 from course import grade_class
 from helpers import SOLUTIONS, edited, lost, solution_sources
 
-A, NB = "08-backward", "backward.ipynb"
+A, NB = "06-backward", "backward.ipynb"
 _SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
 
 

@@ -1,7 +1,7 @@
 """The class's mistakes, through the real grading and report commands.
 
 A class in which each student makes one known mistake (the mistakes of the
-one-mistake grading tests of 01-output-size and 02-conv2d, each student named
+one-mistake grading tests of 02-output-size and 03-conv2d, each student named
 after its mistake's key) is graded with `python -m autograder grade`; the
 report must count, per mistake, exactly the students who made it.
 """
@@ -21,8 +21,8 @@ from autograder.engine.class_report import UNDIAGNOSED
 from grader_support import cli, make_course, put
 from helpers import edited, submission
 
-A1, NB1 = "01-output-size", "output-size.ipynb"
-A2, NB2 = "02-conv2d", "conv2d.ipynb"
+A1, NB1 = "02-output-size", "output-size.ipynb"
+A2, NB2 = "03-conv2d", "conv2d.ipynb"
 ANY_OP = [diagnose.ONE_WINDOW_SHORT, diagnose.ONE_WINDOW_LONG, diagnose.CHANNELS_LAST]
 
 

@@ -1,4 +1,4 @@
-"""Assignment 02-conv2d: the references and diagnoses, through `check` directly."""
+"""Assignment 03-conv2d: the references and diagnoses, through `check` directly."""
 
 import numpy as np
 import pytest
@@ -15,7 +15,7 @@ OPS = ["conv2d_naive", "conv2d"]
 
 @pytest.fixture(scope="module")
 def solutions():
-    return load_solutions("02-conv2d", "conv2d.ipynb")
+    return load_solutions("03-conv2d", "conv2d.ipynb")
 
 
 @pytest.fixture(params=OPS)

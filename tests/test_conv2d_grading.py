@@ -1,4 +1,4 @@
-"""Assignment 02-conv2d through the real nbgrader CLI.
+"""Assignment 03-conv2d through the real nbgrader CLI.
 
 Every diagnosed mistake is made by one student, in both conv2d_naive and conv2d
 (a mistake in the helpers that both use, or the same wrapper around each), and
@@ -20,7 +20,7 @@ from helpers import (
     solution_sources,
 )
 
-A, NB = "02-conv2d", "conv2d.ipynb"
+A, NB = "03-conv2d", "conv2d.ipynb"
 SIGNATURE = "(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):"
 SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
 FEATURES = cell_features(A, NB)

@@ -16,7 +16,7 @@ SHAPE = (3, 5, 6)
 
 @pytest.fixture(scope="module")
 def matrix():
-    return load_solutions("05-conv-vs-linear", "conv-vs-linear.ipynb")[
+    return load_solutions("01-conv-vs-linear", "conv-vs-linear.ipynb")[
         "conv2d_as_matrix"
     ]
 

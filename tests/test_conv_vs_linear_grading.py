@@ -1,4 +1,4 @@
-"""Assignment 05-conv-vs-linear through the real nbgrader CLI.
+"""Assignment 01-conv-vs-linear through the real nbgrader CLI.
 
 Every diagnosed mistake is made by one student, and nothing else: it must cost
 exactly the cells whose docstrings name the feature it breaks, and the
@@ -19,7 +19,7 @@ from helpers import (
     solution_sources,
 )
 
-A, NB = "05-conv-vs-linear", "conv-vs-linear.ipynb"
+A, NB = "01-conv-vs-linear", "conv-vs-linear.ipynb"
 SOLUTION = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))[
     "conv2d_as_matrix"
 ]

@@ -1,6 +1,6 @@
 """Feedback pages that teach, made by the real commands and read in Chromium.
 
-Two students of 02-conv2d (whose notebook has math) make one known mistake
+Two students of 03-conv2d (whose notebook has math) make one known mistake
 each; `python -m autograder feedback` writes their pages, which must open
 each failed part with the diagnosis, then expected and got, then a link to
 the book, render the math with no network, and fit a phone and a desktop.
@@ -20,7 +20,7 @@ from browser import chromium, serving
 from grader_support import cli, make_course, put
 from helpers import submission
 
-A, NB = "02-conv2d", "conv2d.ipynb"
+A, NB = "03-conv2d", "conv2d.ipynb"
 STUDENT_NAMES = ("flipped", "same_start")
 WIDTHS = {"desktop": 1280, "phone": 390}
 SHOTS = Path(os.environ.get("REPORT_SHOTS", "/tmp/report-shots"))

@@ -1,7 +1,7 @@
 """The grading command against a class of faulty and adversarial submissions.
 
 One batch (module fixture) grades every submission below against the real
-assignment 01-output-size, with tight limits; each test then asks about one
+assignment 02-output-size, with tight limits; each test then asks about one
 student. Scores are read from nbgrader's gradebook, messages from the
 autograded notebooks that feedback is made from.
 """

@@ -111,7 +111,7 @@ def test_course_files_are_out_of_reach(child_factory):
     child = child_factory()
     ok, err, _ = run(child, f"open({str(ROOT / 'solutions' / 'README')!r}, 'w')")
     assert not ok
-    for path in (ROOT / "solutions" / "01-output-size" / "output-size.ipynb", ROOT):
+    for path in (ROOT / "solutions" / "02-output-size" / "output-size.ipynb", ROOT):
         ok, err, _ = run(child, f"import os\nprint(os.listdir({str(path)!r}))")
         assert not ok
         ok, err, _ = run(child, f"print(open({str(path)!r}).read(10))")

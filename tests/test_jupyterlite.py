@@ -169,8 +169,8 @@ def _wrapped(notebook, grade_id, name, body):
 
 def _mistakes():
     nb = {p.parent.name: p for p in NOTEBOOKS}
-    out_size, padding = nb["01-output-size"], nb["03-padding"]
-    pooling, backward = nb["04-pooling"], nb["08-backward"]
+    out_size, padding = nb["02-output-size"], nb["04-padding"]
+    pooling, backward = nb["05-pooling"], nb["06-backward"]
     return [
         (
             out_size,
@@ -473,9 +473,9 @@ def test_pyodide_kernel_runs_offline_next_to_the_checker(lite_page, lite_site):
     checker from there as far as NumPy (which this Pyodide lacks)?"""
     code = (
         "import importlib.util, json, os, sys\n"
-        "os.chdir('01-output-size')\n"
+        "os.chdir('02-output-size')\n"
         "stored = json.load(\n"
-        "    open('autograder/offline/precomputed/01-output-size.json'))\n"
+        "    open('autograder/offline/precomputed/02-output-size.json'))\n"
         "found = {'python': sys.version.split()[0], 'cwd': os.getcwd(),\n"
         "         'files': sorted(os.listdir('autograder')),\n"
         "         'calls': len(stored['calls']),\n"
@@ -487,13 +487,13 @@ def test_pyodide_kernel_runs_offline_next_to_the_checker(lite_page, lite_site):
         "print('RESULT' + '=' + json.dumps(found))\n"
     )
     found = run_in_repl(lite_page, lite_site, code)
-    stored = json.loads((offline.FOLDER / "01-output-size.json").read_text())
+    stored = json.loads((offline.FOLDER / "02-output-size.json").read_text())
     assert found["python"].startswith("3.")
-    assert found["cwd"] == "/drive/01-output-size"
+    assert found["cwd"] == "/drive/02-output-size"
     top = {name.split("/")[0] for name in offline.BROWSER_FILES}
     assert found["files"] == sorted(top)
     assert found["calls"] == len(stored["calls"]) > 0
-    assert found["origin"] == "/drive/01-output-size/autograder/__init__.py"
+    assert found["origin"] == "/drive/02-output-size/autograder/__init__.py"
     assert found.get("missing") in (None, "numpy")
     assert lite_page.errors == []
     assert lite_page.external == []

@@ -113,7 +113,7 @@ def footer(html):
 
 
 @pytest.mark.parametrize(
-    "page", ["book/intro.html", "book/conv2d.html", "exercises/02-conv2d/conv2d.html"]
+    "page", ["book/intro.html", "book/conv2d.html", "exercises/03-conv2d/conv2d.html"]
 )
 def test_site_footer_states_both_licences(built_book, page):
     """Does the foot of a chapter, an exercise and the home page link CC BY 4.0 for

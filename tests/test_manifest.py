@@ -116,4 +116,14 @@ def test_the_tests_command_names_an_assignments_test_files(capsys):
             assert all((ROOT / f).is_file() for f in files)
     with pytest.raises(SystemExit) as refused:
         main(["tests", "no-such-assignment"])
-    assert "01-output-size" in str(refused.value)
+    assert "02-output-size" in str(refused.value)
+
+
+def test_assignments_are_numbered_in_reading_order():
+    """Does assignment NN come after the chapters of every assignment before it
+    (the numbers follow the book), and is the map in that order?"""
+    order = course_tables.reading_order()
+    numbers = [int(a.name.split("-")[0]) for a in ASSIGNMENTS]
+    assert numbers == sorted(numbers)
+    places = [order.index(a.chapter) for a in ASSIGNMENTS]
+    assert places == sorted(places), [a.name for a in ASSIGNMENTS]

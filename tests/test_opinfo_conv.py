@@ -6,8 +6,8 @@ OpInfo database generates (`sample_inputs`): batched and unbatched inputs,
 stride, padding ('valid', 'same', ints and tuples), dilation, groups, with and
 without bias. Every one of those samples goes here through `autograder.check`,
 the comparison that grading uses (PyTorch in float64, the grader's tolerance
-for the input's dtype), against the reference solutions of 01-output-size
-(`conv1d`), 02-conv2d (`conv2d_naive` and `conv2d`) and 09-transposed-conv
+for the input's dtype), against the reference solutions of 02-output-size
+(`conv1d`), 03-conv2d (`conv2d_naive` and `conv2d`) and 07-transposed-conv
 (`conv_transpose2d`: batched and unbatched, int and pair strides, paddings,
 output paddings and dilations, groups, with and without bias).
 
@@ -33,13 +33,13 @@ from helpers import load_solutions
 
 RUN = {torch.float32, torch.float64}
 FUNCTIONS = {
-    "nn.functional.conv1d": [("01-output-size", "output-size.ipynb", "conv1d")],
+    "nn.functional.conv1d": [("02-output-size", "output-size.ipynb", "conv1d")],
     "nn.functional.conv2d": [
-        ("02-conv2d", "conv2d.ipynb", "conv2d_naive"),
-        ("02-conv2d", "conv2d.ipynb", "conv2d"),
+        ("03-conv2d", "conv2d.ipynb", "conv2d_naive"),
+        ("03-conv2d", "conv2d.ipynb", "conv2d"),
     ],
     "nn.functional.conv_transpose2d": [
-        ("09-transposed-conv", "transposed-conv.ipynb", "conv_transpose2d"),
+        ("07-transposed-conv", "transposed-conv.ipynb", "conv_transpose2d"),
     ],
 }
 # (samples run, samples skipped) per OpInfo, as the module docstring says.

@@ -38,11 +38,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 OPS = {
-    "nn.functional.max_pool1d": ("04-pooling", "pooling.ipynb", "max_pool1d"),
-    "nn.functional.max_pool2d": ("04-pooling", "pooling.ipynb", "max_pool2d"),
-    "nn.functional.avg_pool1d": ("04-pooling", "pooling.ipynb", "avg_pool1d"),
-    "nn.functional.avg_pool2d": ("04-pooling", "pooling.ipynb", "avg_pool2d"),
-    "nn.functional.pad": ("03-padding", "padding.ipynb", "pad"),
+    "nn.functional.max_pool1d": ("05-pooling", "pooling.ipynb", "max_pool1d"),
+    "nn.functional.max_pool2d": ("05-pooling", "pooling.ipynb", "max_pool2d"),
+    "nn.functional.avg_pool1d": ("05-pooling", "pooling.ipynb", "avg_pool1d"),
+    "nn.functional.avg_pool2d": ("05-pooling", "pooling.ipynb", "avg_pool2d"),
+    "nn.functional.pad": ("04-padding", "padding.ipynb", "pad"),
 }
 DTYPES = (torch.float64, torch.float32)
 # The pad modes whose negative pads (crops) the task asks for.
@@ -106,8 +106,8 @@ IN_SCOPE, SKIPPED = _scoped()
 @pytest.fixture(scope="module")
 def solutions():
     return {
-        "03-padding": load_solutions("03-padding", "padding.ipynb"),
-        "04-pooling": load_solutions("04-pooling", "pooling.ipynb"),
+        "04-padding": load_solutions("04-padding", "padding.ipynb"),
+        "05-pooling": load_solutions("05-pooling", "pooling.ipynb"),
     }
 
 

@@ -1,4 +1,4 @@
-"""Assignment 01-output-size through the real nbgrader CLI.
+"""Assignment 02-output-size through the real nbgrader CLI.
 
 Every diagnosed mistake is made by a student whose notebook has only that
 mistake in conv1d and, at most, one more in conv_output_size (a separate part,
@@ -21,7 +21,7 @@ from helpers import (
     solution_sources,
 )
 
-A, NB = "01-output-size", "output-size.ipynb"
+A, NB = "02-output-size", "output-size.ipynb"
 SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
 FEATURES = cell_features(A, NB)
 PARTS = {

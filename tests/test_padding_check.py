@@ -12,7 +12,7 @@ P = (1, 2, 0, 3)
 
 @pytest.fixture(scope="module")
 def pad():
-    return load_solutions("03-padding", "padding.ipynb")["pad"]
+    return load_solutions("04-padding", "padding.ipynb")["pad"]
 
 
 def failure(student, *args, **kwargs):
@@ -114,7 +114,7 @@ def test_refusals_expect_value_error(pad, args, kwargs):
 
 def test_circular_crops_first():
     """Does circular padding crop before it wraps, and is wrapping first named?"""
-    sol = load_solutions("03-padding", "padding.ipynb")["pad"]
+    sol = load_solutions("04-padding", "padding.ipynb")["pad"]
     x = np.arange(1.0, 6).reshape(1, 1, 5)
     assert sol(x, (-1, 2), "circular")[0, 0].tolist() == [2, 3, 4, 5, 2, 3]
     check(sol, "pad", x, (-1, 2), mode="circular")
@@ -131,7 +131,7 @@ def test_circular_crops_first():
 def test_circular_pads_beyond_the_cropped_axis_refused(pad):
     """Is a circular pad larger than what the crop leaves refused, as PyTorch's
     own check misses it (and then returns undefined values)?"""
-    sol = load_solutions("03-padding", "padding.ipynb")["pad"]
+    sol = load_solutions("04-padding", "padding.ipynb")["pad"]
     check(sol, "pad", np.ones((1, 1, 5)), pad, mode="circular")
     with pytest.raises(AssertionError, match="ValueError is expected"):
         check(

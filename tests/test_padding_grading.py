@@ -1,9 +1,9 @@
-"""Assignment 03-padding through the real nbgrader CLI.
+"""Assignment 04-padding through the real nbgrader CLI.
 
 Every student but alice (the reference solution) and bob (the untouched
 exercise) makes one diagnosed mistake, an edit of the reference solution's
 own lines. Each loses exactly the graded cells whose docstring lists the
-mistake's feature (see test_features_03_04_07_08), and is told the mistake.
+mistake's feature (see test_features_quoted), and is told the mistake.
 """
 
 import html
@@ -11,12 +11,12 @@ import re
 
 import nbformat
 import pytest
-from test_features_03_04_07_08 import cells_with
+from test_features_quoted import cells_with
 
 from course import grade_class
 from helpers import SOLUTIONS, edited, lost, solution_sources
 
-A, NB = "03-padding", "padding.ipynb"
+A, NB = "04-padding", "padding.ipynb"
 SOLUTION = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))["pad"]
 
 

@@ -13,7 +13,7 @@ ONES = np.ones((1, 1, 6, 6))
 
 @pytest.fixture(scope="module")
 def sol():
-    return load_solutions("04-pooling", "pooling.ipynb")
+    return load_solutions("05-pooling", "pooling.ipynb")
 
 
 def failure(student, op, *args, **kwargs):

@@ -1,10 +1,10 @@
-"""Assignment 04-pooling through the real nbgrader CLI.
+"""Assignment 05-pooling through the real nbgrader CLI.
 
 Every student but alice (the reference solution) and bob (the untouched
 exercise) makes one diagnosed mistake, an edit of the reference solution's
 own lines. Each loses exactly the graded cells, among those of the functions
 that run the edited code, whose docstring lists the mistake's feature (see
-test_features_03_04_07_08), and is told the mistake.
+test_features_quoted), and is told the mistake.
 """
 
 import html
@@ -12,12 +12,12 @@ import re
 
 import nbformat
 import pytest
-from test_features_03_04_07_08 import features
+from test_features_quoted import features
 
 from course import grade_class
 from helpers import SOLUTIONS, edited, lost, solution_sources
 
-A, NB = "04-pooling", "pooling.ipynb"
+A, NB = "05-pooling", "pooling.ipynb"
 SOLUTIONS_BY_ID = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
 
 # The cells of each function; the 1-D functions call the 2-D ones, and the

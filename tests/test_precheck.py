@@ -23,7 +23,7 @@ from autograder.offline import FOLDER
 from grader_support import OFF_BY_ONE
 from helpers import ROOT, submission
 
-A1, NB1 = "01-output-size", "output-size.ipynb"
+A1, NB1 = "02-output-size", "output-size.ipynb"
 SIZE_MESSAGE = next(
     d.message
     for d in reference.DIAGNOSES["conv_output_size"]

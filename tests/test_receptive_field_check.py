@@ -11,7 +11,7 @@ STACK = [(3, 2), {"kernel_size": 3, "dilation": 2}, (2, 2), (3, 1, 3)]
 
 @pytest.fixture(scope="module")
 def sol():
-    return load_solutions("06-receptive-field", "receptive-field.ipynb")
+    return load_solutions("08-receptive-field", "receptive-field.ipynb")
 
 
 def failure(student, op, *args, **kwargs):

@@ -1,4 +1,4 @@
-"""Assignment 06-receptive-field through the real nbgrader CLI.
+"""Assignment 08-receptive-field through the real nbgrader CLI.
 
 Every diagnosed mistake is made by a student whose notebook has at most one
 mistake per function (the three parts' cells call one function each): each
@@ -21,7 +21,7 @@ from helpers import (
     solution_sources,
 )
 
-A, NB = "06-receptive-field", "receptive-field.ipynb"
+A, NB = "08-receptive-field", "receptive-field.ipynb"
 SOURCES = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
 FEATURES = cell_features(A, NB)
 PARTS = {

@@ -15,7 +15,7 @@ DB, PB = RNG.normal(size=3), RNG.normal(size=3)
 
 @pytest.fixture(scope="module")
 def sol():
-    return load_solutions("07-separable", "separable.ipynb")
+    return load_solutions("10-separable", "separable.ipynb")
 
 
 def failure(student, op, *args, **kwargs):

@@ -1,16 +1,16 @@
-"""Assignment 07-separable through the real nbgrader CLI."""
+"""Assignment 10-separable through the real nbgrader CLI."""
 
 import html
 import re
 
 import nbformat
 import pytest
-from test_features_03_04_07_08 import cells_with
+from test_features_quoted import cells_with
 
 from course import grade_class
 from helpers import SOLUTIONS, edited, lost, solution_sources
 
-A, NB = "07-separable", "separable.ipynb"
+A, NB = "10-separable", "separable.ipynb"
 SOLUTIONS_BY_ID = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
 
 

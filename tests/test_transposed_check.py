@@ -17,7 +17,7 @@ ARGS = dict(stride=(2, 3), padding=(1, 2), output_padding=(1, 0), groups=2)
 
 @pytest.fixture(scope="module")
 def solution():
-    return load_solutions("09-transposed-conv", "transposed-conv.ipynb")[
+    return load_solutions("07-transposed-conv", "transposed-conv.ipynb")[
         "conv_transpose2d"
     ]
 
@@ -36,7 +36,7 @@ def torch_ct(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dila
 
 # The students below compute with the reference solution (NumPy), since a
 # student calling torch scores zero before any diagnosis.
-SOL = load_solutions("09-transposed-conv", "transposed-conv.ipynb")["conv_transpose2d"]
+SOL = load_solutions("07-transposed-conv", "transposed-conv.ipynb")["conv_transpose2d"]
 
 
 def failure(student, *args, **kwargs):

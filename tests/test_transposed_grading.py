@@ -1,4 +1,4 @@
-"""Assignment 09-transposed-conv through the real nbgrader CLI.
+"""Assignment 07-transposed-conv through the real nbgrader CLI.
 
 Every student but alice (the reference solution) and bob (the untouched
 exercise) makes one diagnosed mistake, an edit of the reference solution's
@@ -19,7 +19,7 @@ from helpers import (
     solution_sources,
 )
 
-A, NB = "09-transposed-conv", "transposed-conv.ipynb"
+A, NB = "07-transposed-conv", "transposed-conv.ipynb"
 SOLUTION = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))[
     "conv_transpose2d"
 ]

@@ -1,11 +1,11 @@
 """python -m autograder: the instructor's commands, in nbgrader's order.
 
-    python -m autograder release  01-output-size
-    python -m autograder collect  01-output-size submissions.zip
-    python -m autograder grade    01-output-size
-    python -m autograder feedback 01-output-size
+    python -m autograder release  02-output-size
+    python -m autograder collect  02-output-size submissions.zip
+    python -m autograder grade    02-output-size
+    python -m autograder feedback 02-output-size
     python -m autograder export   --roster roster.csv --to grades.csv
-    python -m autograder report   01-output-size   (or --all)
+    python -m autograder report   02-output-size   (or --all)
     python -m autograder check    NOTEBOOK         (a student's check)
 
 Run them in the course folder (the one with nbgrader_config.py) or pass
@@ -311,7 +311,7 @@ def parser():
         "tests",
         help="(authors) the test files of an assignment or a chapter's assignments",
     )
-    s.add_argument("name", help="an assignment (03-padding) or a chapter (padding)")
+    s.add_argument("name", help="an assignment (04-padding) or a chapter (padding)")
     s.set_defaults(run=cmd_tests)
     return p
 

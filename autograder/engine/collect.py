@@ -6,7 +6,7 @@ Recognised layouts (or give --pattern, a regex with named groups `student`
 and `file`, matched against each file's path inside the zip or folder):
 
 - a folder per student: alice/output-size.ipynb,
-  alice/01-output-size/output-size.ipynb;
+  alice/02-output-size/output-size.ipynb;
 - Moodle: "Alice Liddell_1234_assignsubmission_file_/output-size.ipynb"
   (student id "Alice Liddell_1234": the name and Moodle's participant id);
 - Canvas: liddellalice_1234_5678_output-size.ipynb,

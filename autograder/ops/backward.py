@@ -1,4 +1,4 @@
-"""`random_grad_out`, as 08-backward's notebook imports it."""
+"""`random_grad_out`, as 06-backward's notebook imports it."""
 
 from ..checking.ops.backward import random_grad_out
 

@@ -13,7 +13,11 @@ strict build: a table cannot silently go missing.
 """
 
 import re
+from pathlib import Path
 
+import yaml
+
+from autograder import manifest
 from autograder.manifest import ASSIGNMENTS, READING
 
 BLOCK = re.compile(r"^```\{course-table\} (\w+)\n```$", re.MULTILINE)
@@ -28,11 +32,21 @@ def _chapter(a):
     return f"{{ref}}`chap-{a.chapter}`"
 
 
+def reading_order():
+    """The chapters' names in the order of _toc.yml."""
+    toc = yaml.safe_load((Path(__file__).parents[2] / "_toc.yml").read_text())
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [f.removeprefix("book/") for f in files if f.startswith("book/")]
+
+
 def intro_table():
-    rows = ["| chapter | exercise | what you implement |", "|---|---|---|"]
-    rows += [f"| {_chapter(a)} | {_exercise(a)} | {a.writes} |" for a in ASSIGNMENTS]
-    rows += [f"| {{ref}}`chap-{chapter}` | — | {what} |" for chapter, what in READING]
-    return "\n".join(rows)
+    order = reading_order()
+    rows = [(a.chapter, _exercise(a), a.writes) for a in ASSIGNMENTS]
+    rows += [(chapter, "—", what) for chapter, what in READING]
+    rows.sort(key=lambda row: order.index(row[0]))
+    head = ["| chapter | exercise | what you implement |", "|---|---|---|"]
+    body = [f"| {{ref}}`chap-{c}` | {e} | {w} |" for c, e, w in rows]
+    return "\n".join(head + body)
 
 
 def exercises_table():
@@ -66,7 +80,13 @@ def fill(text):
 
 
 def fill_tables(app, docname, source):
-    source[0] = fill(source[0])
+    filled = fill(source[0])
+    if filled != source[0]:
+        # Re-read the page when the map or the order of chapters changes: its
+        # own text may not have.
+        app.env.note_dependency(manifest.__file__)
+        app.env.note_dependency(str(Path(app.srcdir) / "_toc.yml"))
+        source[0] = filled
 
 
 def setup(app):

@@ -1,4 +1,4 @@
-"""Assignment 08-backward: conv2d_backward and max_pool2d_backward, via autograd.
+"""Assignment 06-backward: conv2d_backward and max_pool2d_backward, via autograd.
 
 The references run PyTorch's forward pass on float64 tensors that require
 gradients and back-propagate the given grad_out. The diagnoses return directly

@@ -1,4 +1,4 @@
-"""Assignment 02-conv2d: conv2d_naive and conv2d, both torch.nn.functional.conv2d."""
+"""Assignment 03-conv2d: conv2d_naive and conv2d, both torch.nn.functional.conv2d."""
 
 from __future__ import annotations
 

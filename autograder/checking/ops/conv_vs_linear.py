@@ -1,4 +1,4 @@
-"""Assignment 05-conv-vs-linear: the dense matrix of a 2-D convolution."""
+"""Assignment 01-conv-vs-linear: the dense matrix of a 2-D convolution."""
 
 from __future__ import annotations
 

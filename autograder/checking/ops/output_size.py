@@ -1,4 +1,4 @@
-"""Assignment 01-output-size: conv_output_size and conv1d."""
+"""Assignment 02-output-size: conv_output_size and conv1d."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Assignment 03-padding: pad, with the semantics of torch.nn.functional.pad."""
+"""Assignment 04-padding: pad, with the semantics of torch.nn.functional.pad."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Assignment 04-pooling: max and average pooling, global pooling, pooling as a conv."""
+"""Assignment 05-pooling: max and average pooling, global pooling, pooling as a conv."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Assignment 06-receptive-field: receptive field and jump, parameters and MACs.
+"""Assignment 08-receptive-field: receptive field and jump, parameters and MACs.
 
 The receptive field is measured, not computed from a formula: the reference
 builds the stack as 1-D convolutions with all-one weights, back-propagates

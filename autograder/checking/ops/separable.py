@@ -1,4 +1,4 @@
-"""Assignment 07-separable: depthwise, pointwise and separable convolutions."""
+"""Assignment 10-separable: depthwise, pointwise and separable convolutions."""
 
 from __future__ import annotations
 

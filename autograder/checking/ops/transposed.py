@@ -1,4 +1,4 @@
-"""Assignment 09-transposed-conv: conv_transpose2d, as torch.nn.functional's."""
+"""Assignment 07-transposed-conv: conv_transpose2d, as torch.nn.functional's."""
 
 from __future__ import annotations
 

@@ -6,7 +6,9 @@ driven through their controls as a reader would, must give PyTorch's answer for
 every setting tried, valid or not. Also: labelled controls that a keyboard can
 operate, phone and desktop widths, dark mode, reduced motion, and the weight of
 every chapter page. Last, without a browser: every frame an animation draws is the
-window that PyTorch reads.
+window that PyTorch reads, and for a transposed convolution, the cells that
+F.conv_transpose2d writes from one input and the sums it gives (also checked on the
+page itself, frame by frame).
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ driven through their controls as a reader would, must give PyTorch's answer for
 every setting tried, valid or not. Also: labelled controls that a keyboard can
 operate, phone and desktop widths, dark mode, reduced motion, and the weight of
 every chapter page. Last, without a browser: every frame an animation draws is the
-window that PyTorch reads.
+window that PyTorch reads, and for a transposed convolution, the cells that
+F.conv_transpose2d writes from one input and the sums it gives (also checked on the
+page itself, frame by frame).
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ import json
 import random
 import re
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from browser import chromium, serving
-from convbook.animation import CELL, field_animation, kernel_animation
+from convbook.animation import (
+    CELL,
+    field_animation,
+    kernel_animation,
+    transposed_animation,
+)
 from convbook.arithmetic import full_padding, same_padding
 from test_site import DESKTOP, PAGES, PHONE, _QuietHandler, open_page
 
@@ -32,6 +40,7 @@ ANIMATED = {
     "book/padding": 2,
     "book/pooling": 1,
     "book/receptive-field": 1,
+    "book/transposed-conv": 2,
 }
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
@@ -550,7 +559,9 @@ def _contrast(a, b):
     return (hi + 0.05) / (lo + 0.05)
 
 
-@pytest.mark.parametrize("doc", ["book/output-size", "book/receptive-field"])
+@pytest.mark.parametrize(
+    "doc", ["book/output-size", "book/receptive-field", "book/transposed-conv"]
+)
 def test_dark_mode(opened, doc, built_book):
     """On the dark theme, are the drawings on white, and the animations' text and the
     explorers' controls legible against the dark page?"""
@@ -702,3 +713,171 @@ def test_field_animation_marks_pytorchs_receptive_fields():
     assert refused is None
     marks = [int(m) for m in re.findall(r"<text[^>]*>r = (\d+)</text>", html)]
     assert marks == [1] + [r for r, _ in fields]
+
+
+# ---- the transposed convolution: one input's copy of the kernel per frame -------
+
+TAG = re.compile(r"<(rect|text)([^>]*)>(?:([^<]*)</text>)?")
+ATTR = re.compile(r'([\w-]+)="([^"]*)"')
+
+
+def scattered(x, w, S, P, D):
+    """Per input cell, in reading order, what PyTorch says its frame must show on
+    the uncropped output grid (P cells wider on each side than F.conv_transpose2d's
+    output): {"inside": cells that F.conv_transpose2d(padding=P) writes from that
+    input, moved by P; "cropped": the other cells that padding=0 writes; "sums":
+    {cell: the output so far, as text} over every cell written so far}."""
+    x = torch.tensor(x, dtype=torch.float64)
+    w = torch.tensor(w, dtype=torch.float64)
+    ones = torch.ones_like(w)[None, None]
+
+    def ct(v, k, pad):
+        return F.conv_transpose2d(v[None, None], k, stride=S, padding=pad, dilation=D)
+
+    frames, done, touched = [], torch.zeros_like(x), set()
+    for i, j in itertools.product(range(x.shape[0]), range(x.shape[1])):
+        one = torch.zeros_like(x)
+        one[i, j] = 1
+        inside = {(r + P, c + P) for r, c in torch.nonzero(ct(one, ones, P)[0, 0])}
+        every = {tuple(p) for p in torch.nonzero(ct(one, ones, 0)[0, 0]).tolist()}
+        inside = {(int(r), int(c)) for r, c in inside}
+        touched |= every
+        done[i, j] = x[i, j]
+        full = ct(done, w[None, None], 0)[0, 0]
+        assert torch.equal(
+            full[P : full.shape[0] - P, P : full.shape[1] - P],
+            ct(done, w[None, None], P)[0, 0],
+        )
+        sums = {(r, c): f"{full[r, c].item() + 0:g}" for r, c in touched}
+        frames.append({"inside": inside, "cropped": every - inside, "sums": sums})
+    return frames
+
+
+def shown_cells(tags):
+    """{"inside", "cropped", "sums"} from an output frame's (tag, attrs, text) list:
+    solid cells, dashed cells, and the number written in each cell."""
+    got = {"inside": set(), "cropped": set(), "sums": {}}
+    for tag, attrs, text in tags:
+        if tag == "rect":
+            cell = (int(attrs["y"]) // CELL, int(attrs["x"]) // CELL)
+            dashed = attrs.get("stroke-dasharray", "none") != "none"
+            got["cropped" if dashed else "inside"].add(cell)
+        else:
+            cell = (int(float(attrs["y"]) // CELL), int(float(attrs["x"]) // CELL))
+            got["sums"][cell] = text
+    return got
+
+
+def parsed(body):
+    return [(t, dict(ATTR.findall(a)), text) for t, a, text in TAG.findall(body)]
+
+
+# (x, w, stride, padding, dilation): the chapter's two, then odd but valid ones:
+# gaps (kernel smaller than the stride), dilation, rectangles, a wide crop,
+# NumPy integers and negative values.
+TRANSPOSED = [
+    ([[1, 2, -1], [2, 1, 1], [-1, 1, 2]], [[1, 2, 1], [2, 1, 2], [1, 2, 1]], 2, 0, 1),
+    (
+        [[1, 2, -1], [2, 1, 1], [-1, 1, 2]],
+        [[1, 1, 1, 1], [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1]],
+        2,
+        1,
+        1,
+    ),
+    ([[3, -2], [1, 4]], [[1, -1], [2, 1]], 3, 0, 1),
+    ([[1, 2, 3]], [[1, 0, 2], [-1, 3, 1]], 2, 0, 2),
+    (
+        [[2, 1], [-1, 3], [5, 0]],
+        [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+        np.int64(2),
+        np.int64(2),
+        1,
+    ),
+    ([[0, 1], [1, 0]], [[7]], 2, 0, 1),
+]
+
+
+@pytest.mark.parametrize("setting", TRANSPOSED)
+def test_transposed_frames_are_pytorchs_scatter(setting):
+    """Does each frame of a transposed-convolution animation, one per input cell in
+    reading order, light exactly the output cells that F.conv_transpose2d writes
+    from that input (dashed where padding crops them), and write the sums that
+    F.conv_transpose2d gives for the inputs scattered so far?"""
+    x, w, S, P, D = setting
+    html = transposed_animation(x, w, S, P, D).data
+    svgs = html.split("<svg")[1:]
+    assert len(svgs) == 3
+    out = {int(n): parsed(body) for n, body in FRAME.findall(svgs[2])}
+    cells_in = drawn_frames(svgs[0])
+    expected = scattered(x, w, S, P, D)
+    assert sorted(out) == list(range(len(expected)))
+    width = len(x[0])
+    for n, frame in enumerate(expected):
+        assert shown_cells(out[n]) == frame, n
+        assert cells_in[n][0] == {divmod(n, width)}
+    ref = F.conv_transpose2d(
+        torch.tensor(x, dtype=torch.float64)[None, None],
+        torch.tensor(w, dtype=torch.float64)[None, None],
+        stride=S,
+        padding=P,
+        dilation=D,
+    )[0, 0]
+    assert f"output {ref.shape[0]}×{ref.shape[1]}" in html
+
+
+TRANSPOSED_FIGURES = """figs => figs.map(f => {
+    const svgs = f.querySelectorAll('svg');
+    // The numbers drawn outside the frames: the input's and the kernel's.
+    const grid = (svg) => {
+        const cells = [...svg.querySelectorAll(':scope > text')];
+        const rows = {};
+        for (const t of cells) {
+            const r = Math.floor(Number(t.getAttribute('y')) / CELL);
+            (rows[r] = rows[r] || []).push(Number(t.textContent));
+        }
+        return Object.keys(rows).sort((a, b) => a - b).map(r => rows[r]);
+    };
+    return {stride: Number(f.dataset.stride), padding: Number(f.dataset.padding),
+            dilation: Number(f.dataset.dilation), x: grid(svgs[0]),
+            w: grid(svgs[1])};
+})"""
+
+SHOWN_OUTPUT = """f => {
+    const svg = f.querySelectorAll('svg')[2];
+    const g = [...svg.querySelectorAll('g[data-frame]')]
+        .filter(g => g.style.display !== 'none');
+    return g.map(g => [...g.querySelectorAll('rect, text')].map(e => [
+        e.tagName,
+        Object.fromEntries([...e.attributes].map(a => [a.name, a.value])),
+        e.tagName === 'text' ? e.textContent : null]));
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_transposed_animation_in_the_browser(opened, width, scheme):
+    """On the chapter's page, scrubbed to each frame in turn, does every
+    transposed-convolution animation show exactly the cells and sums that PyTorch
+    gives for the input and kernel the page draws, at both widths, light and dark,
+    with no JavaScript error?"""
+    page, errors = opened(
+        "book/transposed-conv", width, color_scheme=scheme, reduced_motion="reduce"
+    )
+    figures = page.locator('figure.conv-anim[data-kind="transposed"]')
+    settings = figures.evaluate_all(TRANSPOSED_FIGURES.replace("CELL", str(CELL)))
+    assert len(settings) == 2
+    assert [s["padding"] for s in settings] == [0, 1]
+    for n, s in enumerate(settings):
+        expected = scattered(s["x"], s["w"], s["stride"], s["padding"], s["dilation"])
+        fig = figures.nth(n)
+        assert fig.get_attribute("data-playing") == "false"
+        for frame, want in enumerate(expected):
+            fig.locator(".conv-anim-scrub").fill(str(frame))
+            shown = fig.evaluate(SHOWN_OUTPUT)
+            assert len(shown) == 1, frame
+            tags = [(tag, attrs, text) for tag, attrs, text in shown[0]]
+            assert shown_cells(tags) == want, (n, frame)
+        assert fig.locator(".conv-anim-count").inner_text() == (
+            f"{len(expected)} / {len(expected)}"
+        )
+    assert errors == []

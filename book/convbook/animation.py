@@ -5,6 +5,10 @@ frame (``<g data-frame="i">``); ``book/_static/conv-anim.js`` shows one frame at
 and adds play/pause and a frame scrubber. Without JavaScript (the PDF) the first frame
 shows. Every number an animation shows comes from ``convbook.arithmetic``.
 
+A transposed convolution's animation has one frame per input value: the copy of the
+kernel that it scatters into the output, and the sums so far; its numbers come from
+``convbook.transposed``.
+
 An explorer is an empty ``<div class="conv-explorer">`` with its starting values;
 ``book/_static/conv-explorers.js`` builds its controls in the reader's browser.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 from html import escape
 
+import numpy as np
 from IPython.display import HTML
 
 from convbook.arithmetic import (
@@ -22,6 +27,7 @@ from convbook.arithmetic import (
     window_starts,
 )
 from convbook.figures_receptive import cone, layer_lengths, node_positions
+from convbook.transposed import conv_transpose2d, conv_transpose_output_size
 
 CELL = 30  # one input value, in the SVG's own units (pixels at full size)
 INPUT = "#9ecae1"
@@ -31,6 +37,7 @@ OUTPUT = "#c7e9c0"
 CURRENT = "#238b45"
 IDLE = "#bdbdbd"
 INK = "#222222"
+CROPPED = "#595959"  # numbers that padding crops away: grey, 7:1 on white
 INTERVAL_MS = 800
 
 
@@ -77,10 +84,12 @@ def _panel(label, svg) -> str:
     )
 
 
-def _figure(panels, statuses, caption) -> str:
+def _figure(panels, statuses, caption, **data) -> str:
     n = len(statuses)
+    data = {f"data_{k}": v for k, v in data.items()}
     return (
-        f'<figure class="conv-anim"{_attrs(data_frames=n, data_interval=INTERVAL_MS)}>'
+        f'<figure class="conv-anim"'
+        f"{_attrs(data_frames=n, data_interval=INTERVAL_MS, **data)}>"
         f'<div class="conv-anim-panels">{"".join(panels)}</div>'
         f'<p class="conv-anim-status">{escape(statuses[0])}</p>'
         '<div class="conv-anim-controls" hidden>'
@@ -275,6 +284,145 @@ def field_animation(layers, names, n_in, caption=""):
     label = "a 1-D stack of layers, the input at the bottom"
     svg = _svg(width, height, label, base + frames)
     return HTML(_figure([_panel(label, svg)], statuses, caption))
+
+
+KERNEL = "#fdd0a2"
+
+
+def _scatter(x, w, S, P, D):
+    """conv_transpose2d of one 2-D map by one 2-D kernel (one channel in and out)."""
+    return conv_transpose2d(x[None, None], w[None, None], None, S, P, 0, 1, D)[0, 0]
+
+
+def _values(values, fill, size=14):
+    """A grid of cells with a number written in each."""
+    body = []
+    for (r, c), v in np.ndenumerate(values):
+        body.append(_rect(c * CELL, r * CELL, fill))
+        body.append(_text((c + 0.5) * CELL, (r + 0.5) * CELL, f"{v:g}", size))
+    return body
+
+
+def transposed_animation(x, w, stride=2, padding=0, dilation=1, caption=""):
+    """A transposed convolution, one input value at a time: each frame scatters one
+    input's copy of the kernel into the output, and the output shows the sums so far.
+
+    With padding P the output panel draws the uncropped result, P cells wider on each
+    side (dashed): the copies land there too, and padding then crops that border.
+
+    Inputs:
+    - x: H×W input values; w: KH×KW kernel values (nested lists or arrays)
+    - stride, padding, dilation: ints, the same on both axes
+    Returns:
+    - an HTML object, as `kernel_animation`
+    """
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    S, P, D = stride, padding, dilation
+    (H, W), (KH, KW) = x.shape, w.shape
+    size = [conv_transpose_output_size(n, k, S, P, 0, D) for n, k in ((H, KH), (W, KW))]
+    rows, cols = size[0] + 2 * P, size[1] + 2 * P  # before padding crops
+
+    def inside(r, c):
+        return P <= r < P + size[0] and P <= c < P + size[1]
+
+    grid = [
+        _rect(
+            c * CELL,
+            r * CELL,
+            OUTPUT if inside(r, c) else PAD,
+            INK if inside(r, c) else IDLE,
+            stroke_dasharray="none" if inside(r, c) else "4 3",
+        )
+        for r in range(rows)
+        for c in range(cols)
+    ]
+    in_frames, out_frames, statuses = [], [], []
+    done, touched = np.zeros_like(x), set()
+    for n, (i, j) in enumerate(np.ndindex(H, W)):
+        one = np.zeros_like(x)
+        one[i, j] = 1
+        # Where input (i, j) writes: its one-hot input through a kernel of ones.
+        copy = set(zip(*np.nonzero(_scatter(one, np.ones_like(w), S, 0, D))))
+        copy = {(int(r), int(c)) for r, c in copy}
+        overlap = len(copy & touched)
+        touched |= copy
+        done[i, j] = x[i, j]
+        sums = _scatter(done, w, S, 0, D)
+        cropped = sums[P : P + size[0], P : P + size[1]]
+        assert np.array_equal(cropped, _scatter(done, w, S, P, D))
+        body = [
+            _rect(
+                c * CELL,
+                r * CELL,
+                WINDOW,
+                WINDOW,
+                fill_opacity=0.45 if inside(r, c) else 0.15,
+                stroke_width=2,
+                stroke_dasharray="none" if inside(r, c) else "4 3",
+            )
+            for r, c in sorted(copy)
+        ]
+        body += [
+            _text(
+                (c + 0.5) * CELL,
+                (r + 0.5) * CELL,
+                f"{sums[r, c] + 0:g}",
+                size=12,
+                fill=INK if inside(r, c) else CROPPED,
+                font_weight="bold" if (r, c) in copy else "normal",
+            )
+            for r, c in sorted(touched)
+        ]
+        out_frames.append(_frame(n, body))
+        v = f"{x[i, j]:g}"
+        r0, r1 = min(r for r, _ in copy), max(r for r, _ in copy)
+        c0, c1 = min(c for _, c in copy), max(c for _, c in copy)
+        status = (
+            f"Input ({i}, {j}) = {v} adds {v} × the kernel to rows {_span(r0, r1)}, "
+            f"columns {_span(c0, c1)} of the "
+            + (f"uncropped {rows}×{cols} output. " if P else "output. ")
+            + (
+                f"{overlap} of its {len(copy)} cells overlap earlier copies and add "
+                "to them."
+                if overlap
+                else "No earlier copy overlaps it."
+            )
+        )
+        lost = sum(not inside(r, c) for r, c in copy)
+        if lost:
+            status += f" {lost} fall in the border that padding {P} crops."
+        in_frames.append(
+            _frame(
+                n,
+                [
+                    _rect(j * CELL, i * CELL, CURRENT, INK, stroke_width=2),
+                    _text((j + 0.5) * CELL, (i + 0.5) * CELL, v, fill="#fff"),
+                ],
+                status,
+            )
+        )
+        statuses.append(status)
+    assert done.tolist() == x.tolist()
+    in_label = f"input {H}×{W}, stride {S}" + (f", dilation {D}" if D > 1 else "")
+    k_label = f"kernel {KH}×{KW}"
+    out_label = f"output {size[0]}×{size[1]}" + (
+        f", cropped from {rows}×{cols} by padding {P} (dashed)" if P else ""
+    )
+    panels = [
+        _panel(
+            in_label,
+            _svg(W * CELL, H * CELL, in_label, _values(x, INPUT) + in_frames),
+        ),
+        _panel(k_label, _svg(KW * CELL, KH * CELL, k_label, _values(w, KERNEL))),
+        _panel(
+            out_label,
+            _svg(cols * CELL, rows * CELL, out_label, grid + out_frames),
+        ),
+    ]
+    figure = _figure(
+        panels, statuses, caption, stride=S, padding=P, dilation=D, kind="transposed"
+    )
+    return HTML(figure)
 
 
 def explorer(kind, **start):

@@ -230,18 +230,7 @@ class CourseFolder:
 
     def log(self):
         """{(student, assignment): last log entry}."""
-        path = self.state_dir / "log.jsonl"
-        entries = {}
-        if not path.exists():
-            return entries
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    entry = json.loads(line)
-                    entries[(entry["student"], entry["assignment"])] = entry
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line cut short by a killed batch
-        return entries
+        return self._last_entries("log.jsonl")
 
     def submission_times(self):
         """{(student, assignment): {"time", "late", "source"}}, as `collect` saw them.
@@ -249,7 +238,12 @@ class CourseFolder:
         Times and late markers come from the LMS (or the exchange), never
         from a file in the student's folder, which the student wrote.
         """
-        path = self.state_dir / "times.jsonl"
+        return self._last_entries("times.jsonl")
+
+    def _last_entries(self, name):
+        """{(student, assignment): its last entry} of one JSON-lines file in the
+        state folder; a line cut short by a killed batch is skipped."""
+        path = self.state_dir / name
         found = {}
         if not path.exists():
             return found

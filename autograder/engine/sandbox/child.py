@@ -108,26 +108,43 @@ class _StubModule(types.ModuleType):
         return _Poison(f"{self.__name__}.{attr}")
 
 
-class _ForbiddenFinder:
-    """Serves stub modules for the forbidden packages (and their submodules)."""
+class _StubFinder:
+    """Serves modules of class `stub` for the top-level packages that
+    `serves(name)` accepts (and their submodules), in place of anything on disk."""
+
+    stub = None
 
     @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.split(".")[0] not in FORBIDDEN_PACKAGES:
+    def serves(top):
+        return False
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if not cls.serves(name.split(".")[0]):
             return None
         from importlib.machinery import ModuleSpec
 
-        return ModuleSpec(name, _ForbiddenFinder, is_package=True)
+        return ModuleSpec(name, cls, is_package=True)
 
-    @staticmethod
-    def create_module(spec):
-        module = _StubModule(spec.name)
+    @classmethod
+    def create_module(cls, spec):
+        module = cls.stub(spec.name)
         module.__path__ = []
         return module
 
     @staticmethod
     def exec_module(module):
         pass
+
+
+class _ForbiddenFinder(_StubFinder):
+    """Serves stub modules for the forbidden packages (and their submodules)."""
+
+    stub = _StubModule
+
+    @staticmethod
+    def serves(top):
+        return top in FORBIDDEN_PACKAGES  # set by the parent's config, at start
 
 
 class _NoIPython:
@@ -173,26 +190,14 @@ class _GraderModule(types.ModuleType):
         return _GraderOnly(f"{self.__name__}.{attr}")
 
 
-class _AutograderFinder:
+class _AutograderFinder(_StubFinder):
     """`from autograder import check` (and autograder.*) work, as stubs."""
 
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.split(".")[0] != "autograder":
-            return None
-        from importlib.machinery import ModuleSpec
-
-        return ModuleSpec(name, _AutograderFinder, is_package=True)
+    stub = _GraderModule
 
     @staticmethod
-    def create_module(spec):
-        module = _GraderModule(spec.name)
-        module.__path__ = []
-        return module
-
-    @staticmethod
-    def exec_module(module):
-        pass
+    def serves(top):
+        return top == "autograder"
 
 
 def neuter_process_spawning():

@@ -1,7 +1,9 @@
 """Bytes, FLOPs per byte, roofline and training memory: references and diagnoses."""
 
+import nbformat
 import numpy as np
 import pytest
+import test_jupyterlite as lite
 import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
@@ -9,7 +11,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from autograder import check
 from autograder.checking.ops.costs import DTYPES
 from autograder.checking.reference import REFERENCES
-from helpers import load_solutions
+from helpers import EXERCISES, SOLUTIONS, load_solutions, solution_sources
 
 A, NB = "11-costs", "costs.ipynb"
 # (x_shape, out_channels, kernel_size, stride, padding, groups, bias)
@@ -287,3 +289,28 @@ def test_each_mistake_is_named_only_where_it_applies():
     msg = failure(lambda *a: 12345, "training_memory", SHAPES, "adam")
     assert "likely mistake" not in msg
     check(lambda s, o, d="float32": memory(s, o, d), "training_memory", SHAPES, "adam")
+
+
+def test_browser_gives_the_same_verdicts_without_torch():
+    """Do a float-and-str mistake and an Adam mistake get the same messages, word
+    for word, from the stored answers (the browser) as from PyTorch?"""
+    source = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))
+    replace = {
+        "roofline": source["roofline"].replace(
+            "return max(compute, memory)", "return min(compute, memory)"
+        ),
+        "training_memory": source["training_memory"].replace('"adam": 2', '"adam": 1'),
+    }
+    jobs = [lite.job(EXERCISES / A / NB, replace)]
+    with_torch = lite.run_notebooks(jobs, torch=True)["results"][0]
+    without = lite.run_notebooks(jobs, torch=False)["results"][0]
+    assert with_torch == without
+    failed = {gid for gid, msg in without.items() if msg}
+    assert failed == {
+        "roofline_basic",
+        "roofline_edges",
+        "training_memory_adam",
+    }
+    text = "\n".join(msg for msg in without.values() if msg)
+    assert "likely mistake: min and max are swapped" in text
+    assert "likely mistake: Adam's two moments are counted once" in text

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from autograder.manifest import ASSIGNMENTS
+
 REFUSED = (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError)
 
 
@@ -792,4 +794,5 @@ def cases_11(rng):
     yield "training_memory", ref_training_memory, ([(3,)], "sgd", "int8"), {}
 
 
-CASES["11-costs"] = cases_11
+# Keyed through the manifest, by the assignment's ops module.
+CASES[next(a.name for a in ASSIGNMENTS if a.ops == "costs")] = cases_11

@@ -104,6 +104,14 @@ ASSIGNMENTS = [
         "depthwise, pointwise and separable convolutions",
         ("test_separable_check.py", "test_separable_grading.py"),
     ),
+    Assignment(
+        "11-costs",
+        "costs.ipynb",
+        "gpu-networks",
+        "costs",
+        "`conv2d_bytes`, `arithmetic_intensity`, `roofline`, `training_memory`",
+        ("test_costs_check.py", "test_costs_grading.py"),
+    ),
 ]
 
 BY_NAME = {a.name: a for a in ASSIGNMENTS}

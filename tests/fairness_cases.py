@@ -13,6 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from autograder.manifest import ASSIGNMENTS
+
 REFUSED = (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError)
 
 
@@ -58,6 +60,17 @@ def _same(got, want):
             if problem:
                 return f"result {i}: {problem}"
         return None
+    if isinstance(want, str):
+        return None if isinstance(got, str) and got == want else f"expected {want!r}"
+    if isinstance(want, float):
+        arr = np.asarray(got)
+        if arr.shape != () or arr.dtype.kind not in "iuf" or isinstance(got, bool):
+            return f"expected the number {want}, got {got!r}"
+        return (
+            None
+            if np.isclose(float(arr), want, rtol=1e-9, atol=0)
+            else (f"expected {want}, got {got!r}")
+        )
     if isinstance(want, (int, np.integer)) and not isinstance(want, bool):
         arr = np.asarray(got)
         if arr.shape != () or arr.dtype.kind not in "iu":
@@ -664,3 +677,122 @@ def cases_09(rng):
 
 
 CASES["07-transposed-conv"] = cases_09
+
+
+# --- 11-costs ----------------------------------------------------------------
+
+COST_DTYPES = {
+    "float64": torch.float64,
+    "float32": torch.float32,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+}
+
+
+def _cost_dtype(dtype):
+    if not isinstance(dtype, str) or dtype not in COST_DTYPES:
+        raise ValueError(f"dtype {dtype!r}")
+    return COST_DTYPES[dtype]
+
+
+def _forward(x_shape, out_channels, kernel_size, stride, padding, groups, bias, dtype):
+    """A real forward pass on the CPU: its tensors' bytes and its FLOPs."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    dt = _cost_dtype(dtype)
+    layer = torch.nn.Conv2d(
+        int(x_shape[1]), out_channels, kernel_size, stride, padding,
+        groups=groups, bias=bias, dtype=dt,
+    )  # fmt: skip
+    x = torch.zeros(tuple(int(n) for n in x_shape), dtype=dt)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        y = layer(x)
+    held = [x, layer.weight, y] + ([layer.bias] if bias else [])
+    return sum(t.nbytes for t in held), counter.get_total_flops()
+
+
+def ref_conv2d_bytes(x_shape, out_channels, kernel_size, stride=1, padding=0,
+                     groups=1, bias=True, dtype="float32"):  # fmt: skip
+    return int(_forward(x_shape, out_channels, kernel_size, stride, padding, groups,
+                        bias, dtype)[0])  # fmt: skip
+
+
+def ref_arithmetic_intensity(x_shape, out_channels, kernel_size, stride=1, padding=0,
+                             groups=1, bias=True, dtype="float32"):  # fmt: skip
+    nbytes, flops = _forward(x_shape, out_channels, kernel_size, stride, padding,
+                             groups, bias, dtype)  # fmt: skip
+    return flops / nbytes
+
+
+def ref_roofline(flops, nbytes, peak_flops, bandwidth):
+    if not (peak_flops > 0 and bandwidth > 0 and flops >= 0 and nbytes >= 0):
+        raise ValueError("rates must be positive, amounts not negative")
+    t = torch.tensor([flops / peak_flops, nbytes / bandwidth], dtype=torch.float64)
+    return float(t.max()), ("memory" if t[1] > t[0] else "compute")
+
+
+def ref_training_memory(param_shapes, optimizer, dtype="float32"):
+    """A real optimiser step on CPU parameters; everything it keeps, in bytes."""
+    dt = _cost_dtype(dtype)
+    make = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=0.01),
+        "momentum": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
+        "adam": lambda p: torch.optim.Adam(p),
+    }
+    if not isinstance(optimizer, str) or optimizer not in make:
+        raise ValueError(f"optimizer {optimizer!r}")
+    params = [torch.nn.Parameter(torch.zeros(tuple(s), dtype=dt)) for s in param_shapes]
+    if not params:
+        return 0
+    for p in params:
+        p.grad = torch.ones_like(p)
+    opt = make[optimizer](params)
+    opt.step()
+    held = params + [p.grad for p in params]
+    held += [v for s in opt.state.values() for v in s.values() if torch.is_tensor(v)]
+    return int(sum(t.nbytes for t in held))
+
+
+COST_LAYERS = [
+    ((1, 3, 32, 32), 16, 7, 2, 3, 1, True),
+    ((4, 8, 10, 10), 8, 3, 1, 1, 1, False),
+    ((2, 6, 9, 12), 12, (1, 5), (2, 1), 0, 3, True),
+    ((3, 16, 7, 7), 16, 3, 1, 1, 16, True),
+    ((2, 8, 6, 6), 4, 3, [2, 1], (1, 0), 4, False),
+    ((0, 3, 8, 8), 4, 3, 1, 0, 1, True),
+    ((2, np.int64(4), 5, 5), np.int64(4), np.int64(3), 1, 1, 2, True),
+    ((1, 6, 8, 8), 4, 3, 1, 0, 4, True),  # groups does not divide: refused
+    ((1, 3, 4, 4), 8, 5, 1, 0, 1, True),  # kernel too large: refused
+]
+
+
+def cases_11(rng):
+    for layer in COST_LAYERS:
+        for dtype in ("float64", "float32", "float16", "bfloat16"):
+            yield "conv2d_bytes", ref_conv2d_bytes, (*layer, dtype), {}
+            yield "arithmetic_intensity", ref_arithmetic_intensity, (*layer, dtype), {}
+    for dtype in ("half", "int8"):
+        yield "conv2d_bytes", ref_conv2d_bytes, ((1, 3, 8, 8), 4, 3), {"dtype": dtype}
+    for _ in range(20):
+        flops, nbytes = (float(v) for v in 10 ** rng.uniform(3, 12, size=2))
+        rates = (float(v) for v in 10 ** rng.uniform(10, 15, size=2))
+        yield "roofline", ref_roofline, (flops, nbytes, *rates), {}
+    for args in [(200, 100, 20, 10), (0, 0, 1e12, 1e9), (0, 4096, 1e12, 1e9),
+                 (np.int64(10**9), np.float64(1e6), np.float32(1e12), 10**9),
+                 (1, 1, 0, 1), (1, 1, 1, -1), (-1, 1, 1, 1)]:  # fmt: skip
+        yield "roofline", ref_roofline, args, {}
+    for optimizer in ("sgd", "momentum", "adam"):
+        for dtype in ("float64", "float32", "float16", "bfloat16"):
+            sizes = rng.integers(1, 12, size=(4, 3))
+            shapes = [
+                tuple(int(v) for v in row[: i % 4]) for i, row in enumerate(sizes)
+            ]
+            yield "training_memory", ref_training_memory, (shapes, optimizer, dtype), {}
+        yield "training_memory", ref_training_memory, ([], optimizer), {}
+        yield "training_memory", ref_training_memory, ([[2, 3], (0, 4)], optimizer), {}
+    yield "training_memory", ref_training_memory, ([(3,)], "Adam"), {}
+    yield "training_memory", ref_training_memory, ([(3,)], "sgd", "int8"), {}
+
+
+# Keyed through the manifest, by the assignment's ops module.
+CASES[next(a.name for a in ASSIGNMENTS if a.ops == "costs")] = cases_11

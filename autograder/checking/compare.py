@@ -174,12 +174,57 @@ def describe_scalar_mismatch(got, expected):
     return None
 
 
+#: The relative tolerance of a real-valued result (a ratio, a time in seconds).
+REAL_RTOL = 1e-9
+
+
+def real_number(value):
+    """True for an int or a float, NumPy's included, or a 0-d array of one."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return True
+    return (
+        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf"
+    )
+
+
+def describe_real_mismatch(got, expected):
+    """Lines describing how a real-valued result differs; None if it does not.
+
+    Any real number is accepted (an int, a float, a NumPy scalar or 0-d array),
+    equal to the reference within a relative REAL_RTOL.
+    """
+    if isinstance(got, wire.Unsendable):
+        return [f"the output cannot be graded: {got.why}"]
+    if not real_number(got):
+        return [f"expected a number, got {show(got)}"]
+    value = float(got)
+    if value == expected or abs(value - expected) <= REAL_RTOL * abs(expected):
+        return None
+    return [f"expected {expected!r}, got {value!r}"]
+
+
+def describe_text_mismatch(got, expected):
+    """Lines describing how a str result differs; None if it does not."""
+    if isinstance(got, wire.Unsendable):
+        return [f"the output cannot be graded: {got.why}"]
+    if not isinstance(got, str):
+        return [f"expected the str {expected!r}, got {show(got)}"]
+    return None if got == expected else [f"expected {expected!r}, got {got!r}"]
+
+
 def mismatch(got, expected, out_dtype):
-    """Lines describing how `got` differs from `expected` (array, tuple or int)."""
+    """Lines describing how `got` differs from `expected` (array, tuple, int,
+    float or str)."""
     if isinstance(expected, tuple):
         return _tuple_mismatch(got, expected, out_dtype)
     if isinstance(expected, np.ndarray):
         return describe_mismatch(got, expected, out_dtype)
+    if isinstance(expected, str):
+        return describe_text_mismatch(got, expected)
+    if isinstance(expected, float):
+        return describe_real_mismatch(got, expected)
     return describe_scalar_mismatch(got, expected)
 
 

@@ -29,6 +29,9 @@ _CONV2D = Section("book/conv2d", "loops-that-mirror-the-definition", "The defini
 _POOL = Section("book/pooling", "max-and-mean-pooling", "Max and mean pooling")
 _MATRIX = Section("book/conv-vs-linear", "the-matrix-of-a-convolution", "The matrix")
 _FIELD = Section("book/receptive-field", "a-stack-of-layers", "A stack of layers")
+_TRAFFIC = Section(
+    "book/gpu-networks", "check-your-understanding", "MACs per byte (question 2)"
+)
 
 # The function a part checks -> the section that explains it.
 SECTIONS = {
@@ -62,6 +65,12 @@ SECTIONS = {
     "depthwise": Section("book/separable", "three-kinds-of-kernel", "Kernels"),
     "pointwise": Section("book/separable", "three-kinds-of-kernel", "Kernels"),
     "separable": Section("book/separable", "three-kinds-of-kernel", "Kernels"),
+    "conv2d_bytes": _TRAFFIC,
+    "arithmetic_intensity": _TRAFFIC,
+    "roofline": _TRAFFIC,
+    "training_memory": Section(
+        "book/gpu-networks", "on-this-machine-s-cpu-at-full-size", "Training memory"
+    ),
     "conv_transpose2d": Section(
         "book/transposed-conv", "the-scatter-view", "The scatter view"
     ),

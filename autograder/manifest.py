@@ -104,6 +104,14 @@ ASSIGNMENTS = [
         "`conv_transpose2d`",
         ("test_transposed_check.py", "test_transposed_grading.py"),
     ),
+    Assignment(
+        "09-layer-table",
+        "layer-table.ipynb",
+        "famous-networks",
+        "layer_table",
+        "`layer_shape`, `layer_counts`, `layer_table`",
+        ("test_layer_table_check.py", "test_layer_table_grading.py"),
+    ),
 ]
 
 BY_NAME = {a.name: a for a in ASSIGNMENTS}

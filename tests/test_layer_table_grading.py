@@ -4,7 +4,9 @@ Every diagnosed mistake of tests/layer_table_students.py is made by a student
 whose notebook has that one mistake: each costs exactly the cells of its part
 whose docstrings name the features it breaks (and, for a mistake in
 layer_shape or layer_counts, the table's cell, whose rows are built from
-them), and the feedback names it.
+them), and the feedback names it. One mistake costs a cell of another part too
+(ALSO): the solution's layer_counts takes a convolution's output size, for its
+MACs, from layer_shape.
 """
 
 import pytest
@@ -15,6 +17,7 @@ from layer_table_students import MISTAKES, NB, A, student_source
 
 FEATURES = cell_features(A, NB)
 PARTS = {part: part_features(FEATURES, part + "_") for part in MISTAKES}
+ALSO = {"padding_ignored": {"layer_counts_conv"}}
 STUDENTS = {
     f"{part}-{key}": (part, i)
     for part, found in MISTAKES.items()
@@ -44,8 +47,8 @@ def test_untouched_exercise_scores_zero(graded):
 def test_mistake_costs_exactly_its_features_cells(graded, student):
     """Does each mistake cost exactly the cells of the feature it breaks, named?"""
     part, i = STUDENTS[student]
-    _, broken, _, words = MISTAKES[part][i]
-    expected = losing_cells(PARTS[part], broken)
+    _, broken, key, words = MISTAKES[part][i]
+    expected = losing_cells(PARTS[part], broken) | ALSO.get(key, set())
     if part != "layer_table":  # the table's rows come from this part
         expected |= set(PARTS["layer_table"])
     assert lost(graded, student) == expected

@@ -263,3 +263,21 @@ def test_wrong_types_are_reported_not_crashed():
     assert "expected an int, got float" in str(err)
     err = _failure(lambda s, lay: rows, "layer_table", MIXED_SHAPE, MIXED)
     assert "expected a tuple of 2 outputs" in str(err)
+
+
+@pytest.mark.parametrize(
+    "which, key",
+    [(0, "groups_ignored_in_parameters"), (1, "groups_ignored_in_macs")],
+)
+def test_groups_ignored_in_one_count_is_named(sol, which, key):
+    """Is groups ignored in the parameters only, or in the MACs only, named
+    as such (and not as groups ignored in both)?"""
+    layer = conv(8, 3, groups=4)
+
+    def student(in_shape, lay):
+        right = list(sol["layer_counts"](in_shape, lay))
+        right[which] = sol["layer_counts"](in_shape, {**lay, "groups": 1})[which]
+        return tuple(right)
+
+    err = _failure(student, "layer_counts", (8, 10, 10), layer)
+    assert err.mistake_keys == (key,), str(err)

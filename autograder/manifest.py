@@ -97,6 +97,14 @@ ASSIGNMENTS = [
         ("test_receptive_field_check.py", "test_receptive_field_grading.py"),
     ),
     Assignment(
+        "09-layer-table",
+        "layer-table.ipynb",
+        "famous-networks",
+        "layer_table",
+        "`layer_shape`, `layer_counts`, `layer_table`",
+        ("test_layer_table_check.py", "test_layer_table_grading.py"),
+    ),
+    Assignment(
         "10-separable",
         "separable.ipynb",
         "separable",
@@ -116,10 +124,12 @@ ASSIGNMENTS = [
 
 BY_NAME = {a.name: a for a in ASSIGNMENTS}
 
-# Chapters read without an assignment of their own (yet): chapter, what the
-# intro's table says in place of an exercise.
+# Chapters without an assignment of their own, whose Practise section sends the
+# reader to another chapter's: (chapter, that assignment, what it practises there).
 READING = [
-    ("resnet", "(read)"),
+    ("anatomy", "03-conv2d", "a layer's channels, kernels and bias, in `conv2d`"),
+    ("expressiveness", "08-receptive-field", "`count_parameters`, `count_macs`"),
+    ("resnet", "09-layer-table", "ResNet-18's stem and first stage, as a layer table"),
 ]
 
 

@@ -796,3 +796,136 @@ def cases_11(rng):
 
 # Keyed through the manifest, by the assignment's ops module.
 CASES[next(a.name for a in ASSIGNMENTS if a.ops == "costs")] = cases_11
+
+
+# --- 09-layer-table ---------------------------------------------------------
+
+
+def _torch_layer(c, h, w, layer):
+    kind = layer["type"]
+    kw = {
+        k: (v if isinstance(v, bool) else int(v))
+        for k, v in layer.items()
+        if k != "type"
+    }
+    if kind == "conv":
+        return torch.nn.Conv2d(c, **kw)
+    if kind == "linear":
+        return torch.nn.Sequential(
+            torch.nn.Flatten(),
+            torch.nn.Linear(c * h * w, **kw),
+            torch.nn.Unflatten(1, (kw["out_features"], 1, 1)),
+        )
+    make = {
+        "maxpool": torch.nn.MaxPool2d,
+        "avgpool": torch.nn.AvgPool2d,
+        "batchnorm": lambda: torch.nn.BatchNorm2d(c),
+        "relu": torch.nn.ReLU,
+    }[kind]
+    return make(**kw)
+
+
+def _torch_run(in_shape, layer):
+    """(shape, params, MACs) of one layer from a CPU forward pass."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    c, h, w = (int(v) for v in in_shape)
+    module = _torch_layer(c, h, w, layer).eval()
+    with FlopCounterMode(display=False) as counter:
+        y = module(torch.zeros(1, c, h, w))
+    params = sum(p.numel() for p in module.parameters())
+    return tuple(y.shape[1:]), params, counter.get_total_flops() // 2
+
+
+def ref_layer_shape(in_shape, layer):
+    return _torch_run(in_shape, layer)[0]
+
+
+def ref_layer_counts(in_shape, layer):
+    return _torch_run(in_shape, layer)[1:]
+
+
+def _window(shape, layer):
+    kind = layer["type"]
+    if kind == "linear":
+        return (shape[1], 1, 1)
+    if kind in ("batchnorm", "relu"):
+        return (1, 1, 1)
+    k = int(layer["kernel_size"])
+    stride = int(layer.get("stride", 1 if kind == "conv" else k))
+    return (k, stride, int(layer.get("dilation", 1)))
+
+
+def ref_layer_table(in_shape, layers):
+    """Rows from forward passes, fields from the gradient experiment."""
+    shape, rows, windows = tuple(int(v) for v in in_shape), [], []
+    for layer in layers:
+        windows.append(_window(shape, layer))
+        shape, params, macs = _torch_run(shape, layer)
+        rows.append((*shape, params, macs, *ref_receptive_field(windows)))
+    return tuple(rows), (sum(r[3] for r in rows), sum(r[4] for r in rows))
+
+
+def _lt_conv(c_out, k, **kw):
+    return {"type": "conv", "out_channels": c_out, "kernel_size": k, **kw}
+
+
+def _lt_pool(kind, k, **kw):
+    return {"type": kind, "kernel_size": k, **kw}
+
+
+def cases_09_layer_table(rng):
+    i = np.int64
+    bn, relu = {"type": "batchnorm"}, {"type": "relu"}
+    single = [
+        ((3, 32, 32), _lt_conv(16, 3)),
+        ((3, 224, 224), _lt_conv(64, 7, stride=2, padding=3, bias=False)),
+        ((8, 20, 15), _lt_conv(8, 3, padding=2, dilation=2)),
+        ((6, 8, 8), _lt_conv(4, 3, groups=4)),  # refused
+        ((6, 8, 8), _lt_conv(6, 3, groups=3, stride=3)),
+        ((3, 4, 4), _lt_conv(4, 5)),  # refused
+        ([i(2), i(9), i(7)], _lt_conv(i(6), i(3), padding=i(1))),
+        ((64, 112, 112), _lt_pool("maxpool", 3, stride=2, padding=1)),
+        ((16, 28, 28), _lt_pool("avgpool", 2)),
+        ((96, 55, 55), _lt_pool("maxpool", 3, stride=2, ceil_mode=True)),
+        ((8, 6, 6), _lt_pool("avgpool", 3, stride=2, padding=1, ceil_mode=True)),
+        ((2, 5, 7), _lt_pool("maxpool", 2, stride=2, padding=1, ceil_mode=True)),
+        ((1, 3, 3), _lt_pool("maxpool", 4, stride=3, ceil_mode=True)),
+        ((8, 11, 11), _lt_pool("maxpool", 3, dilation=2)),
+        ((3, 8, 8), _lt_pool("maxpool", 2, padding=2)),  # refused
+        ((64, 56, 56), bn),
+        ((64, 56, 56), relu),
+        ((256, 6, 6), {"type": "linear", "out_features": 4096}),
+        ((512, 1, 1), {"type": "linear", "out_features": 1000, "bias": False}),
+    ]
+    for in_shape, layer in single:
+        yield "layer_shape", ref_layer_shape, (in_shape, layer), {}
+        yield "layer_counts", ref_layer_counts, (in_shape, layer), {}
+    for _ in range(20):
+        k, s, p = (int(v) for v in rng.integers(1, [5, 4, 3]))
+        kind = ("maxpool", "avgpool")[int(rng.integers(0, 2))]
+        layer = _lt_pool(kind, k, stride=s, padding=min(p, k // 2), ceil_mode=True)
+        size = (2, int(rng.integers(1, 12)), int(rng.integers(1, 12)))
+        yield "layer_shape", ref_layer_shape, (size, layer), {}
+    stem = [_lt_conv(64, 7, stride=2, padding=3, bias=False), bn, relu]
+    stem.append(_lt_pool("maxpool", 3, stride=2, padding=1))
+    mixed = [
+        _lt_conv(8, 5, stride=2, padding=2, dilation=2),
+        bn,
+        _lt_pool("maxpool", 2, stride=2, padding=1, ceil_mode=True),
+        _lt_conv(16, 3, groups=4),
+        relu,
+        _lt_pool("avgpool", 2, ceil_mode=True),
+        {"type": "linear", "out_features": 10},
+    ]
+    for in_shape, layers in [
+        ((3, 224, 224), stem),
+        ((4, 36, 30), mixed),
+        ((4, 36, 30), tuple(mixed)),
+        ((3, 9, 9), []),
+        ([i(2), 12, 10], (_lt_conv(i(4), i(3), stride=i(2)), relu)),
+    ]:
+        yield "layer_table", ref_layer_table, (in_shape, layers), {}
+
+
+CASES["09-layer-table"] = cases_09_layer_table

@@ -81,10 +81,14 @@ def test_the_book_pages_take_their_table_from_the_map(page, kind):
     assert f"```{{course-table}} {kind}\n```" in text
     filled = course_tables.fill(text)
     assert "course-table" not in filled
-    where = [
-        filled.index(f"{a.name}/{a.notebook.removesuffix('.ipynb')}")
-        for a in ASSIGNMENTS
-    ]
+    # The intro's rows are chapters: a chapter without an assignment of its own
+    # names another's, so order by each assignment's own row there.
+    link = {
+        "intro": "`chap-{a.chapter}` | {{doc}}`{a.name} <../{a.doc}>`",
+        "exercises": "{{doc}}`{a.name} <../{a.doc}>`",
+        "browser": "path={a.name}/{a.notebook}",
+    }[kind]
+    where = [filled.index(link.format(a=a)) for a in ASSIGNMENTS]
     assert where == sorted(where)
 
 
@@ -94,13 +98,24 @@ def test_names_are_unique():
 
 
 def test_reading_chapters_exist_and_have_no_assignment():
-    """Are the chapters read without an assignment real pages, none of them a
-    chapter that an assignment already names?"""
+    """Are the chapters without an assignment real pages, none of them a
+    chapter that an assignment already names, each pointing at an assignment
+    that its Practise section links?"""
     taught = {a.chapter for a in ASSIGNMENTS}
-    for chapter, _ in READING:
+    for chapter, name, _ in READING:
         text = (ROOT / "book" / f"{chapter}.md").read_text(encoding="utf-8")
         assert f"(chap-{chapter})=" in text
         assert chapter not in taught
+        practise = text.partition("\n## Practise\n")[2].partition("\n## ")[0]
+        assert f"../{BY_NAME[name].doc}" in practise, chapter
+
+
+def test_every_chapter_is_in_the_intro_table_once():
+    """Does the intro's table have one row per chapter of the book, in order?"""
+    order = course_tables.reading_order()
+    table = course_tables.intro_table()
+    rows = [line.split("`chap-")[1].split("`")[0] for line in table.split("\n")[2:]]
+    assert rows == order
 
 
 def test_the_tests_command_names_an_assignments_test_files(capsys):
@@ -127,3 +142,14 @@ def test_assignments_are_numbered_in_reading_order():
     assert numbers == sorted(numbers)
     places = [order.index(a.chapter) for a in ASSIGNMENTS]
     assert places == sorted(places), [a.name for a in ASSIGNMENTS]
+
+
+def test_every_chapter_has_a_practise_section():
+    """Does each chapter end its teaching with a Practise section that links an
+    exercise page?"""
+    order = course_tables.reading_order()
+    assert "conv-vs-linear" in order and "gpu-networks" in order
+    for chapter in order:
+        text = (ROOT / "book" / f"{chapter}.md").read_text(encoding="utf-8")
+        practise = text.partition("\n## Practise\n")[2].partition("\n## ")[0]
+        assert "../exercises/" in practise, f"{chapter}: no Practise with an exercise"

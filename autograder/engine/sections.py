@@ -74,6 +74,11 @@ SECTIONS = {
     "conv_transpose2d": Section(
         "book/transposed-conv", "the-scatter-view", "The scatter view"
     ),
+    "layer_shape": _SIZE,
+    "layer_counts": Section("book/famous-networks", "alexnet", "AlexNet"),
+    "layer_table": Section(
+        "book/famous-networks", "how-far-each-layer-sees", "How far each layer sees"
+    ),
 }
 
 

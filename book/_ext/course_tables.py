@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from autograder import manifest
-from autograder.manifest import ASSIGNMENTS, READING
+from autograder.manifest import ASSIGNMENTS, BY_NAME, READING
 
 BLOCK = re.compile(r"^```\{course-table\} (\w+)\n```$", re.MULTILINE)
 LITE = "../lite/notebooks/index.html?path={name}/{notebook}"
@@ -33,16 +33,16 @@ def _chapter(a):
 
 
 def reading_order():
-    """The chapters' names in the order of _toc.yml."""
+    """The chapters' names (the numbered parts of _toc.yml), in reading order."""
     toc = yaml.safe_load((Path(__file__).parents[2] / "_toc.yml").read_text())
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [f.removeprefix("book/") for f in files if f.startswith("book/")]
+    numbered = [part for part in toc["parts"] if part.get("numbered")]
+    return [c["file"].removeprefix("book/") for p in numbered for c in p["chapters"]]
 
 
 def intro_table():
     order = reading_order()
     rows = [(a.chapter, _exercise(a), a.writes) for a in ASSIGNMENTS]
-    rows += [(chapter, "—", what) for chapter, what in READING]
+    rows += [(c, _exercise(BY_NAME[name]), what) for c, name, what in READING]
     rows.sort(key=lambda row: order.index(row[0]))
     head = ["| chapter | exercise | what you implement |", "|---|---|---|"]
     body = [f"| {{ref}}`chap-{c}` | {e} | {w} |" for c, e, w in rows]

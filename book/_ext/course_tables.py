@@ -17,7 +17,6 @@ from pathlib import Path
 
 import yaml
 
-from autograder import manifest
 from autograder.manifest import ASSIGNMENTS, BY_NAME, READING
 
 BLOCK = re.compile(r"^```\{course-table\} (\w+)\n```$", re.MULTILINE)
@@ -80,15 +79,20 @@ def fill(text):
 
 
 def fill_tables(app, docname, source):
-    filled = fill(source[0])
-    if filled != source[0]:
-        # Re-read the page when the map or the order of chapters changes: its
-        # own text may not have.
-        app.env.note_dependency(manifest.__file__)
-        app.env.note_dependency(str(Path(app.srcdir) / "_toc.yml"))
-        source[0] = filled
+    source[0] = fill(source[0])
+
+
+def pages_with_tables(app, env, added, changed, removed):
+    """Re-read, on every build, the few pages that hold a table: their text
+    does not change when the map or the order of chapters does."""
+    pages = []
+    for path in Path(app.srcdir, "book").glob("*.md"):
+        if BLOCK.search(path.read_text(encoding="utf-8")):
+            pages.append(f"book/{path.stem}")
+    return [page for page in pages if page in env.found_docs]
 
 
 def setup(app):
     app.connect("source-read", fill_tables)
+    app.connect("env-get-outdated", pages_with_tables)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

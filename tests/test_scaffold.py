@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.engine.scaffold import POINTS_PER_FUNCTION
+from autograder.engine.scaffold import POINTS_PER_FUNCTION, ScaffoldError, plan
 from autograder.manifest import ASSIGNMENTS
 from conftest import BIN
 from helpers import ROOT, solution_sources
@@ -163,6 +163,7 @@ def test_the_course_tests_pass_with_the_new_assignment(course):
         "-m",
         "pytest",
         "-q",
+        "-rA",
         "-p",
         "no:cacheprovider",
         "-k",
@@ -170,20 +171,23 @@ def test_the_course_tests_pass_with_the_new_assignment(course):
         *files,
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
-    assert " passed" in proc.stdout and "error" not in proc.stdout.splitlines()[-1]
-    for fn in FUNCTIONS:  # the new assignment's cells were among them
-        assert (
-            f"{NAME}:{fn}_values"
-            in run(
-                root,
-                sys.executable,
-                "-m",
-                "pytest",
-                "--collect-only",
-                "-q",
-                "tests/test_task_text.py",
-            ).stdout
-        )
+    passed = {
+        line.split()[1] for line in proc.stdout.splitlines() if line[:7] == "PASSED "
+    }
+    for test in (
+        f"tests/test_release.py::test_exercises_match_a_fresh_release[{NAME}]",
+        f"tests/test_fairness.py::test_every_corpus_style_gets_full_marks[{NAME}]",
+        f"tests/test_jupyterlite.py::test_stored_answers_are_pytorchs[{NAME}]",
+        "tests/test_jupyterlite.py::"
+        "test_solutions_pass_every_visible_check_without_torch",
+        "tests/test_manifest.py::test_the_practice_part_lists_the_map_in_order",
+        "tests/test_readme.py::test_points_table_matches_the_notebooks",
+        "tests/test_leaks.py::test_no_secret_in_exercises",
+        f"tests/test_{OPS}_grading.py::test_solution_gets_full_marks",
+        f"tests/test_task_text.py::test_every_feature_is_asked_for_by_the_task"
+        f"[{NAME}:{FUNCTIONS[0]}_shapes]",
+    ):
+        assert test in passed, test
 
 
 def test_ruff_accepts_the_generated_code(course):
@@ -248,23 +252,31 @@ def _refused(course, *args, **kwargs):
     return proc.stderr
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "10-LayerTable",
-        "7-pool",
-        "10_layer",
-        "10-layer--table",
-        "10-",
-        "ab-layer",
-        "10-layer-table-",
-        "10-" + "x" * 60,
-        "10-café",
-    ],
-)
+BAD_NAMES = [
+    "10-LayerTable",
+    "7-pool",
+    "10_layer",
+    "10-layer--table",
+    "10-",
+    "ab-layer",
+    "10-layer-table-",
+    "10-" + "x" * 60,
+    "10-café",
+    "../10-up",
+    "10-a/b",
+]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
 def test_a_bad_name_is_refused(course, name):
     """Is a name that is not NN-lower-case-words refused, saying what to use?"""
-    assert "NN-lower-case-words" in _refused(course, name)
+    with pytest.raises(ScaffoldError, match="NN-lower-case-words"):
+        plan(course[0], name, CHAPTER)
+
+
+def test_the_command_refuses_a_bad_name_with_status_2(course):
+    """Does `new` exit with status 2 and the reason, writing nothing?"""
+    assert "bad assignment name '10-Layer'" in _refused(course, "10-Layer")
 
 
 def test_an_existing_name_or_number_is_refused(course):
@@ -288,5 +300,6 @@ def test_a_function_that_is_already_checked_is_refused(course):
     name that is not a Python name?"""
     other = f"{NUMBER + 1:02d}-other"
     assert "already checked" in _refused(course, other, functions=FUNCTIONS[:1])
-    assert "bad function name" in _refused(course, other, functions=("class",))
-    assert "bad function name" in _refused(course, other, functions=("Relu",))
+    for bad in ("class", "Relu", "two words", "x" * 60):
+        with pytest.raises(ScaffoldError, match="bad function name"):
+            plan(course[0], other, CHAPTER, (bad,))

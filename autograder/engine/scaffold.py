@@ -264,16 +264,18 @@ for {fn}_shape in [(1,), (4, 5), (2, 3, 4, 5), (0, 3)]:
 
 
 POINTS_PER_FUNCTION = 3
+COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
 def notebook(p):
     """The source notebook: the task, then per function its solution and tests."""
     names = ", ".join(f"`{fn}(x)`" for fn in p.functions)
     n = len(p.functions)
+    count = COUNTS.get(n, n)
     intro = f"""# Assignment {p.number}: {p.words.replace("-", " ")}
 
 This assignment practises the book's chapter *{_chapter_title(p)}*
-(`book/{p.chapter}.md`). You will write {n} function{"s" * (n > 1)}, {names}.
+(`book/{p.chapter}.md`). You will write {count} function{"s" * (n > 1)}, {names}.
 
 Each test cell compares your function with PyTorch (in float64, on the CPU) through
 `autograder.check`. When an output is wrong, the message says what was expected, what
@@ -483,7 +485,7 @@ def test_mistake_costs_only_its_feature(graded, student):
     cells = {{
         gid
         for gid, names in FEATURES.items()
-        if feature in names and gid.startswith(fn)
+        if feature in names and gid.rsplit("_", 1)[0] == fn
     }}
     assert cells
     assert lost(graded, student) == cells

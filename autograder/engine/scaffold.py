@@ -215,7 +215,7 @@ def _cell(kind, source, grade_id, points=None, solution=False):
 
 def _solution(fn):
     return f'''def {fn}(x):
-    """Placeholder (replace it): x with its negative entries set to 0, as torch.relu.
+    """Placeholder, to replace: x with negative entries set to 0 (torch.relu).
 
     Inputs:
     - x: array of any shape
@@ -248,7 +248,8 @@ check({fn}, "{fn}", np.array([[1.0, -1.0], [-3.0, 3.0]]))
 {_features(words, [f"{fn}_values", f"{fn}_any_shape", "float32"])}
 """
 {fn}_rng = np.random.default_rng({seed})
-check({fn}, "{fn}", {fn}_rng.normal(size=(2, 3, 4)).astype(np.float32))
+{fn}_x = {fn}_rng.normal(size=(2, 3, 4))
+check({fn}, "{fn}", {fn}_x.astype(np.float32))
 ### BEGIN HIDDEN TESTS
 {fn}_rng = np.random.default_rng({seed + 1})
 for {fn}_shape in [(1,), (4, 5), (2, 3, 4, 5), (0, 3)]:

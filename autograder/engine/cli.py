@@ -7,6 +7,7 @@
     python -m autograder export   --roster roster.csv --to grades.csv
     python -m autograder report   02-output-size   (or --all)
     python -m autograder check    NOTEBOOK         (a student's check)
+    python -m autograder new      10-name --chapter CHAPTER   (an author's)
 
 Run them in the course folder (the one with nbgrader_config.py) or pass
 --course (before or after the command). `grade` exits with status 0 only if
@@ -178,6 +179,14 @@ def cmd_tests(args):
     return 0
 
 
+def cmd_new(args):
+    from .scaffold import new
+
+    course = CourseFolder(args.course)
+    new(course, args.name, args.chapter, tuple(args.function or ()), args.dry_run)
+    return 0
+
+
 def _course_options(p, course, db_url):
     """--course and --db-url, accepted before the command and after it.
 
@@ -313,6 +322,26 @@ def parser():
     )
     s.add_argument("name", help="an assignment (04-padding) or a chapter (padding)")
     s.set_defaults(run=cmd_tests)
+
+    s = command(
+        "new",
+        help="(authors) scaffold a new assignment: notebook, references, tests, "
+        "the map's entry and the tables; then release it",
+    )
+    s.add_argument("name", help="NN-lower-case-words, e.g. 10-layer-table")
+    s.add_argument(
+        "--chapter", required=True, help="the chapter it practises: book/CHAPTER.md"
+    )
+    s.add_argument(
+        "--function",
+        action="append",
+        help="a function students write (repeatable; default: the name's words "
+        "joined by underscores)",
+    )
+    s.add_argument(
+        "--dry-run", action="store_true", help="list the files, write nothing"
+    )
+    s.set_defaults(run=cmd_new)
     return p
 
 

@@ -1,6 +1,7 @@
 """Store PyTorch's answers for the visible checks of the exercise notebooks.
 
     python -m autograder.offline.precompute   # writes autograder/offline/precomputed/
+    python -m autograder.offline.precompute 03-padding   # one assignment's file
 
 Runs the visible test cells of every student notebook in exercises/ (never
 solutions/: hidden tests are not in the student notebooks, so they are never
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -118,9 +120,15 @@ def target(notebook):
     return offline.FOLDER / f"{notebook.parent.name}.json"
 
 
-def main():
+def main(argv=None):
+    """Store the answers of every exercise, or of the assignments named."""
+    names = sys.argv[1:] if argv is None else argv
+    chosen = [nb for nb in notebooks() if not names or nb.parent.name in names]
+    missing = sorted(set(names) - {nb.parent.name for nb in chosen})
+    if missing:
+        raise SystemExit(f"no exercise notebook for {', '.join(missing)}")
     offline.FOLDER.mkdir(exist_ok=True)
-    for notebook in notebooks():
+    for notebook in chosen:
         data = precompute(notebook)
         target(notebook).write_text(dumps(data))
         print(f"{target(notebook).relative_to(ROOT)}: {len(data['calls'])} calls")

@@ -1,7 +1,7 @@
 """Store PyTorch's answers for the visible checks of the exercise notebooks.
 
     python -m autograder.offline.precompute   # writes autograder/offline/precomputed/
-    python -m autograder.offline.precompute 03-padding   # one assignment's file
+    python -m autograder.offline.precompute 04-padding   # one assignment's file
 
 Runs the visible test cells of every student notebook in exercises/ (never
 solutions/: hidden tests are not in the student notebooks, so they are never

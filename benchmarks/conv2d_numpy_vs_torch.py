@@ -348,11 +348,15 @@ def bounds(rows, rng):
                 "what": "np.copyto of the input",
                 "numpy_copy_gbs": 2 * x.nbytes / t / 1e9,
                 "torch_gbs": x.nbytes / row["torch_s"] / 1e9,
+                "numpy_gbs": x.nbytes / row["numpy_s"] / 1e9,
             }
             continue
         c_out, c_group, kh, kw = row["weight"]
         groups = row["groups"]
         h, w = out_hw(row["x"], (kh, kw), row["stride"], row["padding"])
+        if c_group == 1 and groups == c_out:
+            row["bound"] = depthwise_bound(row, h * w, rng)
+            continue
         m, k, n = c_out // groups, c_group * kh * kw, row["x"][0] * h * w
         a = rng.standard_normal((groups, m, k), dtype=np.float32)
         b = rng.standard_normal((groups, k, n), dtype=np.float32)
@@ -365,6 +369,29 @@ def bounds(rows, rng):
             "numpy_layer_gflops": row["gflop"] / row["numpy_s"],
         }
     return rows
+
+
+def depthwise_bound(row, positions, rng):
+    """A depthwise layer is KH * KW multiply-add passes (2 FLOPs per output each)
+    over blocks of channels that stay in the cache: their rate bounds NumPy's."""
+    import numpy as np
+
+    block = max(1, 2**16 // positions)  # the reference's block of channels
+    a = rng.standard_normal((block, positions), dtype=np.float32)
+    scale = rng.standard_normal((block, 1), dtype=np.float32)
+    acc, tmp = np.zeros_like(a), np.empty_like(a)
+
+    def tap():
+        for _ in range(16):
+            acc.__iadd__(np.multiply(a, scale, out=tmp))
+
+    t = best_of(tap) / 16
+    return {
+        "what": f"np.multiply + np.add, {block} channels x {positions} outputs",
+        "numpy_madd_gflops": 2 * a.size / t / 1e9,
+        "torch_layer_gflops": row["gflop"] / row["torch_s"],
+        "numpy_layer_gflops": row["gflop"] / row["numpy_s"],
+    }
 
 
 def _quartiles(values):
@@ -415,11 +442,19 @@ def bound_text(row):
     if row["group"] == "pooling":
         return (
             f"copy {b['numpy_copy_gbs']:.1f} GB/s; torch reads "
-            f"{b['torch_gbs']:.1f} GB/s"
+            f"{b['torch_gbs']:.2f}, NumPy {b['numpy_gbs']:.2f} GB/s"
         )
+    kind, rate = next(
+        (name, b[key])
+        for name, key in [
+            ("sgemm", "numpy_sgemm_gflops"),
+            ("madd", "numpy_madd_gflops"),
+        ]
+        if key in b
+    )
     return (
-        f"sgemm {b['numpy_sgemm_gflops']:.0f}; torch layer "
-        f"{b['torch_layer_gflops']:.0f}; NumPy layer {b['numpy_layer_gflops']:.0f}"
+        f"{kind} {rate:.0f}; torch layer "
+        f"{b['torch_layer_gflops']:.0f}; NumPy layer {b['numpy_layer_gflops']:.1f}"
     )
 
 
@@ -442,7 +477,12 @@ def markdown(rows, summary, meta):
         f"Median of {meta['repeats']} interleaved repetitions after "
         f"{meta['warmup']} warm-up, one thread each, float32. Ratio = NumPy time / "
         "PyTorch time (below 1: NumPy faster). Rates in GFLOP/s (convolutions) "
-        "or GB/s (pooling); the bound column is what limits the NumPy side.",
+        "or GB/s (pooling). Bound: the rate of the operation that limits the NumPy "
+        "side (sgemm: one OpenBLAS product of the layer's im2col shape; madd: one "
+        "multiply-add pass of a depthwise layer; copy: a copy of the input), beside "
+        "the rate of PyTorch's and NumPy's whole layer. The bound is the best of a "
+        "few runs, the layers' rates come from the medians: under load the bound "
+        "is the less disturbed of the two.",
     ]
     for group in GROUPS:
         group_rows = [r for r in rows if r["group"] == group]

@@ -78,3 +78,17 @@ def test_summary_against_targets(bench):
     assert not summary["forward"]["target_met"]  # geomean 0.81, but 1.3 > 1.2
     assert summary["pooling"]["target_met"]
     assert "backward" not in summary
+
+
+def test_readme_shows_the_recorded_results():
+    """Does the README show every row of the recorded results, as recorded?"""
+    results = ROOT / "benchmarks" / "results" / "conv2d_cpu.md"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme_rows = {line.strip() for line in readme.splitlines()}
+    rows = [line for line in results.read_text().splitlines() if line.startswith("| ")]
+    assert len(rows) > 3
+    assert [row for row in rows if row not in readme_rows] == []
+    summaries = [
+        ln for ln in results.read_text().splitlines() if "Geometric mean" in ln
+    ]
+    assert all(summary in readme for summary in summaries)

@@ -91,3 +91,5 @@ def test_worst_layer_and_its_bound(values):
     ours = bound.get("numpy_sgemm_gflops", bound.get("numpy_madd_gflops"))
     assert number(values["bench_worst_ours"]) == round(ours)
     assert number(values["bench_worst_theirs"]) == round(bound["torch_layer_gflops"])
+    holds = "no faster" if ours <= bound["torch_layer_gflops"] else "faster"
+    assert values["bench_worst_bound_holds"].strip("'") == holds

@@ -49,19 +49,23 @@ CONV_LAST_IMAGE = wrapped(  # grad_weight assigned per image instead of accumula
 CONV_STRIDE_IGNORED = changed(
     "conv2d_backward",
     (
-        "rows = slice(p * dh, p * dh + sh * (h_out - 1) + 1, sh)",
-        "rows = slice(p * dh, p * dh + h_out)",
+        "strides=(s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw)",
+        "strides=(s_c, s_h * dh, s_w * dw, s_h, s_w)",
     ),
     (
-        "cols = slice(q * dw, q * dw + sw * (w_out - 1) + 1, sw)",
-        "cols = slice(q * dw, q * dw + w_out)",
+        "slice(p * dh, p * dh + sh * (h_out - 1) + 1, sh)",
+        "slice(p * dh, p * dh + h_out)",
+    ),
+    (
+        "slice(q * dw, q * dw + sw * (w_out - 1) + 1, sw)",
+        "slice(q * dw, q * dw + w_out)",
     ),
 )
 CONV_NOT_CROPPED = changed(
     "conv2d_backward",
     (
-        "grad_x = grad_xg.reshape(xp.shape)[:, :, top : top + h, left : left + w_in]",
-        "grad_x = grad_xg.reshape(xp.shape)",
+        "grad_x = grad_xp[:, :, top : top + h, left : left + w_in].astype(g.dtype)",
+        "grad_x = grad_xp.astype(g.dtype)",
     ),
 )
 CONV_UNFLIPPED = wrapped(  # a gather-form grad_x that forgot to flip the kernel

@@ -53,9 +53,22 @@ def test_benchmark_summary(values):
         assert values["bench_geo"].strip("'") == "not yet measured"
         return
     bench = json.loads(path.read_text())
-    ratios = [r["numpy_s"] / r["torch_s"] for r in bench["shapes"]]
-    geo = math.exp(sum(map(math.log, ratios)) / len(ratios))
-    assert number(values["bench_geo"]) == pytest.approx(geo, abs=0.01)
+    for group, key in [("forward", "bench_geo"), ("backward", "bench_geo_bwd")]:
+        rows = [r for r in bench["shapes"] if r["group"] == group]
+        ratios = [r["numpy_s"] / r["torch_s"] for r in rows]
+        geo = math.exp(sum(map(math.log, ratios)) / len(ratios))
+        assert number(values[key]) == pytest.approx(geo, abs=0.01)
+
+
+def test_ladder_speedups(values):
+    """Is each stated speed-up the loops' time over the fastest rung's, above 1?"""
+    assert values["ladder_fastest"].strip("'") in {
+        "sliding windows + einsum",
+        "im2col + one GEMM",
+        "Winograd F(2x2, 3x3)",
+    }
+    for key in ("ladder_fwd", "ladder_bwd", "ladder_pool"):
+        assert number(values[key]) > 1
 
 
 def test_winograd_counts(values):
@@ -63,3 +76,20 @@ def test_winograd_counts(values):
     assert int(values["direct_mults"]) == 2 * 2 * 3 * 3
     assert int(values["wino_mults"]) == 16
     assert number(values["wino_saving"]) == 2.25
+
+
+def test_worst_layer_and_its_bound(values):
+    """Are the slowest forward layer and its bound the results file's?"""
+    path = ROOT / "benchmarks" / "results" / "conv2d_cpu.json"
+    if not path.exists():
+        return
+    bench = json.loads(path.read_text())
+    rows = [r for r in bench["shapes"] if r["group"] == "forward"]
+    worst = max(rows, key=lambda r: r["numpy_s"] / r["torch_s"])
+    assert values["bench_worst"].strip("'") == worst["name"]
+    bound = worst["bound"]
+    ours = bound.get("numpy_sgemm_gflops", bound.get("numpy_madd_gflops"))
+    assert number(values["bench_worst_ours"]) == round(ours)
+    assert number(values["bench_worst_theirs"]) == round(bound["torch_layer_gflops"])
+    holds = "no faster" if ours <= bound["torch_layer_gflops"] else "faster"
+    assert values["bench_worst_bound_holds"].strip("'") == holds

@@ -25,6 +25,10 @@ SOLUTION = solution_sources(nbformat.read(SOLUTIONS / A / NB, as_version=4))[
 ]
 FEATURES = cell_features(A, NB)
 
+# The line that reads the kernel's shape (after the arguments are checked),
+# and the crop of the uncropped output.
+SHAPES = "cog, kh_n, kw_n = w.shape[1:]\n"
+CROP = "y = big[:, :, ph : ph + hout, pw : pw + wout]"
 # student: (feature the mistake breaks, the answer, the diagnosis it gets)
 MISTAKES = {
     # the taps read the kernel back to front: w[..., ::-1, ::-1]
@@ -68,6 +72,41 @@ MISTAKES = {
             ("y = y + bias.reshape(1, cout, 1, 1)", "y = y"),
         ),
         "the bias is not added",
+    ),
+    # with a stride: stride 1 and no output_padding, then every S-th output kept
+    "fred": (
+        "stride",
+        edited(
+            SOLUTION,
+            (
+                SHAPES,
+                SHAPES + "    keep, (sh, sw) = (sh, sw), (1, 1)\n"
+                "    if keep != (1, 1):  # as in conv2d, no output_padding\n"
+                "        oh = ow = 0\n",
+            ),
+            (CROP, CROP + "[:, :, :: keep[0], :: keep[1]]"),
+        ),
+        "the stride is applied as in conv2d",
+    ),
+    # the inputs' kernel copies added one output apart
+    "gina": (
+        "stride",
+        edited(SOLUTION, (SHAPES, SHAPES + "    sh = sw = 1\n")),
+        "the stride is ignored",
+    ),
+    # the full output with P zeros around it, instead of P cropped from it
+    "hugo": (
+        "padding",
+        edited(
+            SOLUTION, (CROP, "y = np.pad(big, ((0, 0), (0, 0), (ph, ph), (pw, pw)))")
+        ),
+        "the padding is added instead of cropped",
+    ),
+    # kernel taps one output apart
+    "ivan": (
+        "dilation",
+        edited(SOLUTION, (SHAPES, SHAPES + "    dh = dw = 1\n")),
+        "the dilation is ignored",
     ),
 }
 

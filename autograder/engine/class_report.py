@@ -107,7 +107,20 @@ def class_mistakes(course, assignment):
 
 def _resolved(failed):
     """The failed parts, where several mistakes explain one part's output
-    narrowed to those that the same student's other parts name alone."""
+    narrowed to those that the same student's other parts name alone.
+
+    A symptom that any op diagnoses (one window short, channels last) named
+    alone elsewhere rules out no mistake of this part's own: the other part's
+    op may not know that mistake (a one-sided padding in depthwise_conv2d is
+    one window short in separable_conv2d, which has no one-sided mistake).
+    """
+    from ..checking import diagnose
+
+    symptoms = {
+        m.key
+        for m in (diagnose.ONE_WINDOW_SHORT, diagnose.ONE_WINDOW_LONG)
+        + (diagnose.CHANNELS_LAST,)
+    }
     sure = {}
     for _, student, keys, _ in failed:
         if len(keys) == 1:
@@ -116,7 +129,9 @@ def _resolved(failed):
         if not keys:
             keys = [UNDIAGNOSED]
         elif len(keys) > 1:
-            keys = [k for k in keys if k in sure.get(student, ())] or keys
+            narrowed = [k for k in keys if k in sure.get(student, ())]
+            if narrowed and not set(narrowed) <= symptoms:
+                keys = narrowed
         yield part, student, keys, lost
 
 
@@ -181,7 +196,7 @@ def table(assignment, parts, messages, base):
         who = "1 student" if students == 1 else f"{students} students"
         lines.append(
             f"{n}. `{key}`: {short(messages(key, where[0]))} — {who}, "
-            f"{points:g} points, in {', '.join(where)}{link}"
+            f"{points:g} point{'' if points == 1 else 's'}, in {', '.join(where)}{link}"
         )
     return "\n".join(lines) + "\n"
 

@@ -653,10 +653,13 @@ Next steps for {p.name} (what the command cannot write for you):
      the README's row, and link the exercise from the Practise section of
      book/{p.chapter}.md:
         {{doc}}`{p.name} <../{p.doc}>`
-  6. Release again and store the browser's answers after each change:
+  6. Give it a class of one-mistake students in tests/test_class_report.py
+     (CLASSES and NOT_IN_A_CLASS, keyed by {p.ops!r}; docs/authors.md, step 9):
+     the full suite fails for an assignment without one.
+  7. Release again and store the browser's answers after each change:
         python -m autograder release {p.name}
         python -m autograder.offline.precompute {p.name}
-  7. Run its tests: python -m pytest -q $(python -m autograder tests {p.name})
+  8. Run its tests: python -m pytest -q $(python -m autograder tests {p.name})
      tests/test_release.py tests/test_leaks.py tests/test_task_text.py
      tests/test_readme.py tests/test_manifest.py tests/test_fairness.py"""
 

@@ -20,8 +20,11 @@ side in one run: every repetition times every case with both libraries, in
 alternating order, and the report gives medians, their ratio (NumPy time over
 PyTorch time), and per group the geometric mean and the worst ratio. For every
 case it also measures what bounds it: for a convolution, the rate (GFLOP/s) of
-one OpenBLAS sgemm of the layer's im2col shape against the rate PyTorch reaches
-on the whole layer; for pooling, the rate of a plain copy of the input.
+one OpenBLAS sgemm of the layer's im2col shape (on the forward patch-matrix
+route, of the block of output rows that the reference multiplies at a time)
+against the rate PyTorch reaches on the whole layer; for a depthwise layer, the
+rate of its multiply-add passes alone, without the copies around them; for
+pooling, the rate of a plain copy of the input.
 
     python benchmarks/conv2d_numpy_vs_torch.py             # full run, a few minutes
     python benchmarks/conv2d_numpy_vs_torch.py --quick     # smoke test, tiny layers
@@ -133,6 +136,11 @@ def parse_args(argv=None):
         default=None,
         help=f"results file (default {DEFAULT_OUT.relative_to(ROOT)}; "
         "none with --quick); the Markdown table goes beside it (.md)",
+    )
+    p.add_argument(
+        "--tables-only",
+        action="store_true",
+        help="time nothing: write the Markdown tables again from the results file",
     )
     return p.parse_args(argv)
 
@@ -355,13 +363,18 @@ def bounds(rows, rng):
         groups = row["groups"]
         h, w = out_hw(row["x"], (kh, kw), row["stride"], row["padding"])
         if c_group == 1 and groups == c_out:
-            row["bound"] = depthwise_bound(row, h * w, rng)
+            row["bound"] = depthwise_bound(row, rng)
             continue
         m, k, n = c_out // groups, c_group * kh * kw, row["x"][0] * h * w
+        if row["group"] == "forward" and im2col_route(row):
+            # The reference's products: one per block of output rows, about
+            # 2**20 values of the patch matrix but at least 768 columns.
+            step = max(1, 2**20 // max(1, row["x"][1] * kh * kw * w), -(-768 // w))
+            n = -(-h // -(-h // min(step, h))) * w
         a = rng.standard_normal((groups, m, k), dtype=np.float32)
         b = rng.standard_normal((groups, k, n), dtype=np.float32)
         out = np.empty((groups, m, n), dtype=np.float32)
-        t = best_of(lambda a=a, b=b, out=out: np.matmul(a, b, out=out), 3)
+        t = best_of(lambda a=a, b=b, out=out: np.matmul(a, b, out=out), 10)
         row["bound"] = {
             "what": f"np.matmul ({groups} x) {m}x{k} @ {k}x{n}",
             "numpy_sgemm_gflops": 2 * groups * m * k * n / t / 1e9,
@@ -371,24 +384,82 @@ def bounds(rows, rng):
     return rows
 
 
-def depthwise_bound(row, positions, rng):
-    """A depthwise layer is KH * KW multiply-add passes (2 FLOPs per output each)
-    over blocks of channels that stay in the cache: their rate bounds NumPy's."""
+def winograd_route(row):
+    """Does the reference conv2d take Winograd's route (3x3, stride 1, one group)?"""
+    _, _, kh, kw = row["weight"]
+    return (kh, kw, row["groups"], row["stride"]) == (3, 3, 1, 1)
+
+
+def im2col_route(row):
+    """Does the reference conv2d take the patch matrix's route on this layer
+    (not Winograd, not the 1x1 product per image, not the depthwise passes)?"""
+    c_out, c_group, kh, kw = row["weight"]
+    winograd = winograd_route(row)
+    pointwise = (kh, kw, row["padding"], row["stride"]) == (1, 1, 0, 1)
+    pointwise = pointwise and row["groups"] == 1
+    depthwise = c_group == 1 and row["groups"] == c_out
+    return not (winograd or pointwise or depthwise)
+
+
+def depthwise_bound(row, rng):
+    """The floor of the reference's depthwise route: its passes alone.
+
+    The reference lays each padded image out flat and computes the outputs on
+    rows as wide as the padded input, so that every tap is one long slice.
+    Forward, that is KH * KW multiplies and KH * KW - 1 additions of slices
+    per block of channels; backward, per tap, one dot product per channel
+    (grad_W) and one multiply and one addition (grad_x). Here those passes run
+    alone over the layer's whole batch, without the copies in and out of the
+    flat layout: no NumPy code on that route can be faster. Their rate, in the
+    layer's FLOPs per second, is the bound."""
     import numpy as np
 
-    block = max(1, 2**16 // positions)  # the reference's block of channels
-    a = rng.standard_normal((block, positions), dtype=np.float32)
-    scale = rng.standard_normal((block, 1), dtype=np.float32)
-    acc, tmp = np.zeros_like(a), np.empty_like(a)
+    n, c, h, w = row["x"]
+    _, _, kh, kw = row["weight"]
+    assert row["stride"] == 1, "the flat route is the stride-1 depthwise route"
+    pad = row["padding"]
+    wp = w + 2 * pad
+    h_out = h + 2 * pad - kh + 1
+    span = h_out * wp
+    offsets = [p * wp + q for p in range(kh) for q in range(kw)]
+    flat = rng.standard_normal((c, (h + 2 * pad) * wp + kw - 1), dtype=np.float32)
+    wc = rng.standard_normal((c, kh * kw, 1), dtype=np.float32)
+    backward = row["group"] == "backward"
+    block = max(1, (2**17 if backward else 2**18) // span)  # the reference's blocks
+    acc = np.empty((min(block, c), span), dtype=np.float32)
+    tmp = np.empty_like(acc)
+    grad_flat = np.zeros_like(flat)
+    grad_w = np.zeros((c, kh * kw), dtype=np.float32)
 
-    def tap():
-        for _ in range(16):
-            acc.__iadd__(np.multiply(a, scale, out=tmp))
+    def forward():
+        for _ in range(n):
+            for c0 in range(0, c, block):
+                cs = slice(c0, c0 + block)
+                a, t = acc[: len(wc[cs])], tmp[: len(wc[cs])]
+                np.multiply(flat[cs, :span], wc[cs, 0], out=a)
+                for k, o in enumerate(offsets[1:], 1):
+                    a += np.multiply(flat[cs, o : o + span], wc[cs, k], out=t)
 
-    t = best_of(tap) / 16
+    def backward_passes():
+        for _ in range(n):
+            for c0 in range(0, c, block):
+                cs = slice(c0, c0 + block)
+                g, t = acc[: len(wc[cs])], tmp[: len(wc[cs])]
+                for k, o in enumerate(offsets):
+                    taps = flat[cs, o : o + span]
+                    grad_w[cs, k] += np.matmul(g[:, None], taps[..., None])[:, 0, 0]
+                    grad_flat[cs, o : o + span] += np.multiply(g, wc[cs, k], out=t)
+
+    t = best_of(backward_passes if backward else forward, 3)
+    what = (
+        "per tap: a dot product per channel, np.multiply, np.add"
+        if backward
+        else "per tap: np.multiply, np.add"
+    )
     return {
-        "what": f"np.multiply + np.add, {block} channels x {positions} outputs",
-        "numpy_madd_gflops": 2 * a.size / t / 1e9,
+        "what": f"{what}; {block} channels x {span} values a block, alone",
+        "numpy_madd_gflops": row["gflop"] / t,
+        "numpy_floor_s": t,
         "torch_layer_gflops": row["gflop"] / row["torch_s"],
         "numpy_layer_gflops": row["gflop"] / row["numpy_s"],
     }
@@ -452,9 +523,18 @@ def bound_text(row):
         ]
         if key in b
     )
+    # The floor: the ratio NumPy would reach if that operation were all it did.
+    # Winograd's route does fewer multiplications than the patch matrix's sgemm,
+    # so that sgemm is no floor for it.
+    floor = (
+        "Winograd: fewer products"
+        if row["group"] == "forward" and winograd_route(row)
+        else f"floor {b['torch_layer_gflops'] / rate:.2f}"
+    )
     return (
         f"{kind} {rate:.0f}; torch layer "
-        f"{b['torch_layer_gflops']:.0f}; NumPy layer {b['numpy_layer_gflops']:.1f}"
+        f"{b['torch_layer_gflops']:.0f}; NumPy layer {b['numpy_layer_gflops']:.1f}; "
+        + floor
     )
 
 
@@ -478,9 +558,16 @@ def markdown(rows, summary, meta):
         f"{meta['warmup']} warm-up, one thread each, float32. Ratio = NumPy time / "
         "PyTorch time (below 1: NumPy faster). Rates in GFLOP/s (convolutions) "
         "or GB/s (pooling). Bound: the rate of the operation that limits the NumPy "
-        "side (sgemm: one OpenBLAS product of the layer's im2col shape; madd: one "
-        "multiply-add pass of a depthwise layer; copy: a copy of the input), beside "
-        "the rate of PyTorch's and NumPy's whole layer. The bound is the best of a "
+        "side (sgemm: one OpenBLAS product of the layer's im2col shape, for the "
+        "forward patch-matrix route one block of output rows as the reference "
+        "builds it; madd: the "
+        "multiply-add passes of the depthwise route alone, over the whole layer, "
+        "without the copies into and out of its layout; copy: a copy of the "
+        "input), beside "
+        "the rate of PyTorch's and NumPy's whole layer. Floor: PyTorch's layer "
+        "rate over the bound's, the ratio the reference's route would reach if "
+        "that operation were all it did: a floor above 1.2 puts the 1.2 target "
+        "out of that route's reach. The bound is the best of a "
         "few runs, the layers' rates come from the medians: under load the bound "
         "is the less disturbed of the two.",
     ]
@@ -544,6 +631,13 @@ def report(rows, summary, meta):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.tables_only:
+        out = args.out or DEFAULT_OUT
+        recorded = json.loads(out.read_text())
+        rows = recorded.pop("shapes")
+        out.with_suffix(".md").write_text(markdown(rows, recorded["groups"], recorded))
+        print(f"{out.with_suffix('.md')} written again from {out}")
+        return
     ensure_one_thread()
     import numpy as np
     import torch

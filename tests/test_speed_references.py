@@ -41,6 +41,8 @@ CONVS = [
     ((2, 8, 9, 10), (8, 1, 2, 3), dict(stride=(2, 1), padding=(1, 0), groups=8)),
     ((1, 6, 11, 9), (6, 1, 3, 3), dict(dilation=2, padding="same", groups=6)),
     ((1, 300, 5, 5), (300, 1, 3, 3), dict(groups=300)),  # more than one block
+    ((1, 5, 8, 9), (5, 1, 2, 4), dict(padding="same", dilation=(1, 2), groups=5)),
+    ((2, 70, 64, 66), (70, 1, 3, 3), dict(padding=1, groups=70)),  # two blocks
     ((3, 6, 7, 5), (5, 6, 1, 1), {}),  # 1x1
     ((3, 6, 7, 5), (5, 6, 1, 1), dict(padding=1)),  # 1x1 padded: im2col
     ((3, 6, 7, 5), (5, 6, 1, 1), dict(stride=2)),  # 1x1 strided: im2col
@@ -98,6 +100,8 @@ BACKWARDS = [
     ((2, 8, 9, 10), (8, 1, 2, 3), dict(stride=(2, 1), padding=(1, 0), groups=8)),
     ((1, 6, 11, 9), (6, 1, 3, 3), dict(dilation=2, padding="same", groups=6)),
     ((2, 8, 9, 10), (16, 1, 3, 3), dict(padding=1, groups=8)),  # two per channel
+    ((1, 5, 8, 9), (5, 1, 2, 4), dict(padding="same", dilation=(1, 2), groups=5)),
+    ((2, 70, 64, 66), (70, 1, 3, 3), dict(padding=1, groups=70)),  # two blocks
     ((3, 6, 7, 5), (5, 6, 1, 1), {}),
     ((2, 5, 9, 8), (7, 5, 3, 3), dict(padding=1)),
     ((2, 6, 13, 12), (6, 2, 3, 3), dict(stride=2, padding=1, groups=3)),

@@ -93,3 +93,47 @@ def postgres():
         yield server
     finally:
         server.stop()
+
+
+# The order of the test files, for two workers taking whole files
+# (--dist loadfile hands files out in collection order). The book's first
+# build takes minutes: the file that starts it comes first, so that one worker
+# builds while the other grades; the files that grade whole classes come next,
+# longest first, so that no long file is left for the end; the other files
+# that read the built book come last, when the build is done, so that no
+# worker waits on the build's lock.
+BOOK_BUILDER = "test_site.py"
+HEAVY_FIRST = (
+    "test_class_report.py",
+    "test_scaffold.py",
+    "test_determinism.py",
+    "test_grader_adversarial.py",
+    "test_grader_batch.py",
+    "test_fairness.py",
+)
+
+
+def _reads_the_book(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8")
+    return "built_book" in text or "glued" in text
+
+
+def pytest_collection_modifyitems(session, config, items):
+    ranks = {}
+
+    def rank(item):
+        path = Path(str(item.fspath))
+        if path not in ranks:
+            if path.name == BOOK_BUILDER:
+                ranks[path] = (0, 0)
+            elif path.name in HEAVY_FIRST:
+                ranks[path] = (1, HEAVY_FIRST.index(path.name))
+            elif path.name.endswith("_grading.py"):
+                ranks[path] = (2, 0)
+            elif _reads_the_book(path):
+                ranks[path] = (4, 0)
+            else:
+                ranks[path] = (3, 0)
+        return ranks[path]
+
+    items.sort(key=rank)  # stable: the order within each rank is kept

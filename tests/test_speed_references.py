@@ -48,6 +48,9 @@ CONVS = [
     ((3, 6, 7, 5), (5, 6, 1, 1), dict(stride=2)),  # 1x1 strided: im2col
     ((3, 6, 7, 5), (4, 3, 1, 1), dict(groups=2)),  # 1x1 grouped: im2col
     ((2, 5, 9, 8), (7, 5, 3, 3), dict(padding=1)),  # Winograd
+    ((1, 3, 4, 4), (2, 3, 3, 3), {}),  # Winograd, one tile, cropped to 2x2
+    ((3, 8, 13, 11), (6, 8, 3, 3), dict(padding=2)),  # Winograd, ragged tiles
+    ((1, 256, 270, 6), (8, 256, 3, 3), dict(padding=1)),  # Winograd, two blocks
     ((2, 6, 13, 12), (6, 2, 3, 3), dict(stride=2, padding=1, groups=3)),  # im2col
     ((2, 3, 27, 27), (8, 3, 11, 11), dict(stride=4, padding=2)),  # AlexNet-like
 ]

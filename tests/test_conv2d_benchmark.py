@@ -92,3 +92,48 @@ def test_readme_shows_the_recorded_results():
         ln for ln in results.read_text().splitlines() if "Geometric mean" in ln
     ]
     assert all(summary in readme for summary in summaries)
+
+
+def test_floors_are_the_bounds_against_pytorch(bench):
+    """Is the floor PyTorch's layer rate over the bound's, with the patch matrix's
+    copies added on that route, and no floor on Winograd's route?"""
+    conv = {"group": "forward", "weight": (64, 3, 11, 11), "stride": 4, "groups": 1}
+    conv["torch_s"] = 0.010
+    conv["bound"] = {
+        "numpy_sgemm_gflops": 100.0,
+        "torch_layer_gflops": 110.0,
+        "numpy_layer_gflops": 70.0,
+        "patch_copy_s": 0.004,
+    }
+    assert bench.bound_text(conv).endswith("floor 1.10, 1.50 with the patch matrix")
+    wino = {**conv, "weight": (8, 8, 3, 3), "stride": 1, "padding": 1}
+    wino["bound"] = {k: v for k, v in conv["bound"].items() if k != "patch_copy_s"}
+    assert bench.bound_text(wino).endswith("Winograd: fewer products")
+    depthwise = {**wino, "weight": (8, 1, 3, 3), "groups": 8, "group": "backward"}
+    depthwise["bound"] = {
+        "numpy_madd_gflops": 8.0,
+        "torch_layer_gflops": 12.0,
+        "numpy_layer_gflops": 6.0,
+    }
+    assert bench.bound_text(depthwise).endswith("floor 1.50")
+
+
+def test_depthwise_floor_runs_the_routes_passes(bench):
+    """Does the depthwise floor time the passes on the layer's own shape, forward
+    and backward, and report the layer's rate at that time?"""
+    row = {
+        "group": "forward",
+        "x": (1, 4, 6, 6),
+        "weight": (4, 1, 3, 3),
+        "stride": 1,
+        "padding": 1,
+        "groups": 4,
+        "gflop": 2 * 4 * 9 * 36 / 1e9,
+        "torch_s": 1e-3,
+        "numpy_s": 1e-3,
+    }
+    for group in ("forward", "backward"):
+        b = bench.depthwise_bound({**row, "group": group}, np.random.default_rng(0))
+        rate = row["gflop"] / b["numpy_floor_s"]
+        assert b["numpy_madd_gflops"] == pytest.approx(rate)
+        assert "4 channels x 48 values" in b["what"]

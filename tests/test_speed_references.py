@@ -111,6 +111,10 @@ BACKWARDS = [
     ((2, 3, 27, 27), (8, 3, 11, 11), dict(stride=4, padding=2)),
     ((1, 4, 10, 9), (6, 2, 2, 3), dict(stride=(2, 3), dilation=(2, 1), groups=2)),
     ((0, 4, 6, 6), (4, 2, 3, 3), dict(groups=2)),  # an empty batch
+    ((0, 6, 7, 5), (5, 6, 1, 1), {}),  # 1x1, an empty batch
+    ((3, 6, 7, 5), (4, 3, 1, 1), dict(groups=2)),  # 1x1 grouped: blocks of rows
+    ((1, 512, 200, 8), (4, 512, 3, 3), dict(padding=1)),  # three blocks of rows
+    ((1, 256, 700, 10), (2, 256, 3, 3), dict(stride=2, padding=1)),  # strided blocks
 ]
 
 

@@ -57,6 +57,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "conv2d_cpu.json"
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# glibc's allocator, by default, hands large freed blocks back to the system and
+# maps fresh pages for the next one: a layer's output then pays for faulting in
+# and zeroing its pages on some calls and not others, depending on what was
+# freed before. Measured here, PyTorch's depthwise layer took 4 to 29 ms from
+# one call to the next that way, and 4 ms on every call with these settings,
+# which keep freed memory for reuse (blocks up to 32 MiB come from the heap,
+# and the heap is not trimmed). Both libraries run in this process, so both
+# get the same allocator.
+ALLOCATOR = {
+    "MALLOC_MMAP_THRESHOLD_": "33554432",
+    "MALLOC_TRIM_THRESHOLD_": "4294967296",
+}
 GROUPS = ("forward", "backward", "pooling")
 # The issue's targets: geometric mean and worst ratio (NumPy / PyTorch) per group.
 TARGETS = {
@@ -117,10 +129,12 @@ QUICK_POOLS = [
 
 
 def ensure_one_thread():
-    """Start this script again with one BLAS / OpenMP thread, if not already so."""
-    if all(os.environ.get(name) == "1" for name in THREAD_VARIABLES):
+    """Start this script again with one BLAS / OpenMP thread and the allocator's
+    settings (ALLOCATOR), if not already so."""
+    wanted = {**dict.fromkeys(THREAD_VARIABLES, "1"), **ALLOCATOR}
+    if all(os.environ.get(name) == value for name, value in wanted.items()):
         return
-    env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, "1")}
+    env = {**os.environ, **wanted}
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
@@ -595,7 +609,9 @@ def markdown(rows, summary, meta):
         ),
         "",
         f"Median of {meta['repeats']} interleaved repetitions after "
-        f"{meta['warmup']} warm-up, one thread each, float32. Ratio = NumPy time / "
+        f"{meta['warmup']} warm-up, one thread each, float32, with glibc's allocator "
+        "keeping freed memory for reuse (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_"
+        ": no call pays for fresh pages). Ratio = NumPy time / "
         "PyTorch time (below 1: NumPy faster). Rates in GFLOP/s (convolutions) "
         "or GB/s (pooling). Bound: the rate of the operation that limits the NumPy "
         "side (sgemm: one OpenBLAS product of the layer's im2col shape, for the "
@@ -715,6 +731,7 @@ def main(argv=None):
         "repeats": repeats,
         "warmup": warmup,
         "openblas_coretype": coretype,
+        "allocator": {name: os.environ.get(name) for name in ALLOCATOR},
         "groups": summary,
         "geomean_ratio": summary["forward"]["geomean_ratio"],
     }

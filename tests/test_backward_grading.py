@@ -60,6 +60,12 @@ CONV_STRIDE_IGNORED = changed(
         "slice(q * dw, q * dw + sw * (w_out - 1) + 1, sw)",
         "slice(q * dw, q * dw + w_out)",
     ),
+    # The same in the blocks of output rows of the patch matrix's route.
+    ("start = rows_pq.start + r0 * sh", "start = rows_pq.start + r0"),
+    (
+        "rows_b = slice(start, start + sh * (r - 1) + 1, sh)",
+        "rows_b = slice(start, start + r)",
+    ),
 )
 CONV_NOT_CROPPED = changed(
     "conv2d_backward",

@@ -96,7 +96,8 @@ def postgres():
 
 
 # The order of the test files, for two workers taking whole files
-# (--dist loadfile hands files out in collection order). The book's first
+# (--dist loadfile hands files out in collection order when, as in .ci/test,
+# --no-loadscope-reorder stops xdist from sorting them by size). The book's first
 # build takes minutes: the file that starts it comes first, so that one worker
 # builds while the other grades; the files that grade whole classes come next,
 # longest first, so that no long file is left for the end; the other files
